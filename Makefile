@@ -1,0 +1,44 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a step they call.
+# Python 3.13: pyenv reads .python-version, so `python3` here is 3.13; PYTHON=... overrides it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup install db messages check-messages lint bench load backup restore clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else "Python 3.13 or newer is needed (found " + sys.version.split()[0] + "); install it or run make PYTHON=/path/to/python3.13")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Migrate, then load the OECD sectors and the demo data. Safe to repeat: what was entered is kept.
+db: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_sectors
+	$(PY) manage.py load_demo
+
+setup: db
+
+run: setup
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+# Translation workflow: regenerate the French catalogue from the code, translate, compile, commit both.
+messages: install
+	$(PY) manage.py makemessages --locale fr --no-obsolete --add-location file --ignore '.venv/*' --ignore 'staticfiles/*'
+	$(PY) manage.py compilemessages --locale fr --ignore '.venv/*'
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,153 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from institutions.models import Organisation, Sector
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class Donor(models.Model):
+    """Who funds actions, e.g. "CE – ANE-AL": European Commission, Non-State Actors and Local Authorities."""
+
+    name = models.CharField(_("name"), max_length=255)
+    acronym = models.CharField(_("acronym"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["acronym", "name"]
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
+
+    def __str__(self):
+        return self.acronym or self.name
+
+
+class Experience(models.Model):
+    """An action the organisation took part in."""
+
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", _("Coordinator")
+        PARTNER = "partner", _("Partner")
+        ASSOCIATE = "associate", _("Associate")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="experiences", verbose_name=_("organisation")
+    )
+    title = models.CharField(_("action title"), max_length=255)
+    objectives = models.TextField(_("objectives of the action"), blank=True)
+    results = models.TextField(_("results of the action"), blank=True)
+    sectors = models.ManyToManyField(Sector, related_name="experiences", blank=True, verbose_name=_("sector(s)"))
+    cost = models.DecimalField(_("cost of the action (EUR)"), null=True, blank=True, **MONEY)
+    role = models.CharField(_("role in the action"), max_length=20, choices=Role.choices, db_index=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("last updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["organisation", "-start_date", "id"]
+        verbose_name = _("experience")
+        verbose_name_plural = _("experiences")
+        indexes = [models.Index(fields=["start_date", "end_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="experience_end_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost__isnull=True) | models.Q(cost__gte=0),
+                name="experience_cost_not_negative",
+                violation_error_message=_("The cost cannot be negative."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def funded_total(self, exclude_funding=None):
+        fundings = self.fundings.all()
+        if exclude_funding is not None and exclude_funding.pk:
+            fundings = fundings.exclude(pk=exclude_funding.pk)
+        return fundings.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+    def clean(self):
+        super().clean()
+        if not (self.title_fr or self.title_en or self.title):
+            raise ValidationError({"title": _("Give the action's title in French or English.")})
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+        if self.pk and self.cost is not None:
+            funded = self.funded_total()
+            if funded > self.cost:
+                raise ValidationError(
+                    {"cost": _("The donors' contributions (%(funded)s EUR) exceed this cost.") % {"funded": funded}}
+                )
+
+
+class ExperienceCountry(models.Model):
+    """A country where an experience took place: one row per country so "worked in CI" is an indexed
+    equality (CountryField(multiple=True) would store one comma-separated string)."""
+
+    experience = models.ForeignKey(
+        Experience, on_delete=models.CASCADE, related_name="countries", verbose_name=_("experience")
+    )
+    country = CountryField(_("country"), db_index=True)
+
+    class Meta:
+        ordering = ["experience", "id"]
+        verbose_name = _("country of the experience")
+        verbose_name_plural = _("countries of the experience")
+        constraints = [models.UniqueConstraint(fields=["experience", "country"], name="experience_country_once")]
+
+    def __str__(self):
+        return str(self.country.name)
+
+
+class Funding(models.Model):
+    """A donor's contribution to an experience. All fundings together may not exceed the cost."""
+
+    experience = models.ForeignKey(
+        Experience, on_delete=models.CASCADE, related_name="fundings", verbose_name=_("experience")
+    )
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="fundings", verbose_name=_("donor"))
+    amount = models.DecimalField(_("amount contributed by donor (EUR)"), **MONEY)
+
+    class Meta:
+        ordering = ["experience", "id"]
+        verbose_name = _("funding")
+        verbose_name_plural = _("fundings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0),
+                name="funding_amount_not_negative",
+                violation_error_message=_("The amount cannot be negative."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.donor}: {self.amount} EUR"
+
+    def clean(self):
+        super().clean()
+        if self.experience_id is None or self.amount is None:
+            return
+        cost = self.experience.cost
+        if cost is None:
+            return
+        total = self.experience.funded_total(exclude_funding=self) + self.amount
+        if total > cost:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "The donors' contributions would total %(total)s EUR, more than the cost of the action "
+                        "(%(cost)s EUR)."
+                    )
+                    % {"total": total, "cost": cost}
+                }
+            )

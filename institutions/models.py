@@ -1,0 +1,193 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+MAX_COMPETENCES = 5
+
+
+class SectorQuerySet(models.QuerySet):
+    def active(self):
+        """Codes that may be chosen for new input; withdrawn ones stay for old records."""
+        return self.filter(withdrawn=False)
+
+
+class SectorCategory(models.Model):
+    """An OECD DAC 3-digit sector category, e.g. 140 Water supply & sanitation."""
+
+    code = models.CharField(_("code"), max_length=3, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+
+    objects = SectorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("sector category")
+        verbose_name_plural = _("sector categories")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Sector(models.Model):
+    """An OECD DAC/CRS 5-digit purpose code, e.g. 14030 Basic drinking water supply."""
+
+    code = models.CharField(_("code"), max_length=5, unique=True)
+    category = models.ForeignKey(
+        SectorCategory, on_delete=models.PROTECT, related_name="sectors", verbose_name=_("category")
+    )
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+
+    objects = SectorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may see: the one definition used by pages, feeds, sitemap and exports."""
+        return self.filter(published=True)
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Municipality")
+        REGIONAL_AUTHORITY = "regional", _("Regional authority")
+        NATIONAL_ASSOCIATION = "national_association", _("National association of LRAs")
+        INTERNATIONAL_NETWORK = "international_network", _("International network")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("organisation"), max_length=255)
+    acronym = models.CharField(_("acronym"), max_length=50, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, default=Kind.MUNICIPALITY)
+    street = models.CharField(_("street & number"), max_length=255, blank=True)
+    zip_code = models.CharField(_("ZIP"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    country = CountryField(_("country"), db_index=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    telephone = models.CharField(_("telephone number"), max_length=40, blank=True)
+    fax = models.CharField(_("fax number"), max_length=40, blank=True)
+    description = models.TextField(_("general description"), blank=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
+    published = models.BooleanField(_("published"), default=True, db_index=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("last updated"), auto_now=True, db_index=True)
+    # Incremented on every save: a form that was opened on an older version is refused instead of
+    # silently overwriting someone else's change (optimistic locking).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Accent-folded text of everything free-text search looks at (names in both languages, city,
+    # descriptions, experiences, donors); kept up to date by the search module.
+    search_document = models.TextField(editable=False, blank=True, default="")
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        indexes = [models.Index(fields=["kind"]), models.Index(fields=["published", "updated"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def get_absolute_url(self):
+        return reverse("directory:profile", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug()
+        if self.pk:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self):
+        # The acronym makes a short, stable URL (/organisations/aimf/); the name when there is none.
+        base = slugify(self.acronym or self.name_fr or self.name_en or self.name)[:100].strip("-") or "organisation"
+        slug, n = base, 2
+        while Organisation.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+    def clean(self):
+        super().clean()
+        if not (getattr(self, "name_fr", "") or getattr(self, "name_en", "") or self.name):
+            raise ValidationError({"name": _("Give the organisation's name in French or English.")})
+
+
+class Competence(models.Model):
+    """A field of competence: one of at most five OECD sectors, ranked."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="competences", verbose_name=_("organisation")
+    )
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="competences", verbose_name=_("sector"))
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_COMPETENCES)]
+    )
+
+    class Meta:
+        ordering = ["organisation", "rank", "id"]
+        verbose_name = _("competence")
+        verbose_name_plural = _("competences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "sector"],
+                name="competence_sector_once",
+                violation_error_message=_("This sector is already one of the organisation's competences."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rank__gte=1, rank__lte=MAX_COMPETENCES),
+                name="competence_rank_1_to_5",
+                violation_error_message=_("The rank must be between 1 and 5."),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.sector)
+
+    def clean(self):
+        super().clean()
+        if self.organisation_id is None:
+            return
+        others = Competence.objects.filter(organisation_id=self.organisation_id).exclude(pk=self.pk)
+        if others.count() >= MAX_COMPETENCES:
+            raise ValidationError(
+                _("An organisation has at most %(max)d fields of competence.") % {"max": MAX_COMPETENCES}
+            )
+        if self.sector_id and self._state.adding and self.sector.withdrawn:
+            raise ValidationError({"sector": _("This OECD code has been withdrawn; choose a current one.")})
+
+
+class Membership(models.Model):
+    """Partner access: this user may edit this organisation. Managed by staff."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner access")
+        verbose_name_plural = _("partner accesses")
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="membership_once")]
+
+    def __str__(self):
+        return f"{self.user} → {self.organisation}"

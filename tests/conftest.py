@@ -1,0 +1,71 @@
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import translation
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """Every test starts in the site's default language, whatever the previous one activated."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def sectors(db):
+    call_command("load_sectors", stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture
+def demo(sectors):
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+
+
+# Browser tests: Playwright drives Debian's chromium (nothing can download a browser here).
+# Without chromium they are skipped with a message saying how to enable them; in CI a missing
+# browser is a failure, so they always run there.
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.path.exists(CHROMIUM) or shutil.which(CHROMIUM):
+        return
+    if IN_CI:
+        raise pytest.UsageError(f"CI needs chromium for the browser tests, and {CHROMIUM} is missing.")
+    skip = pytest.mark.skip(
+        reason=f"browser tests skipped: {CHROMIUM} not found (sudo apt-get install chromium to run them)"
+    )
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the live server's database access from
+    # the test body is still synchronous, so Django's async guard is lifted for browser tests only.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    yield page
+    context.close()

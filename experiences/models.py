@@ -12,6 +12,20 @@ from institutions.models import Organisation, Sector
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
+def check_fundings_within_cost(cost, amounts, field=None):
+    """The one rule for money: what the donors contribute together may not exceed the cost of the action.
+    Used by the models (one row against the database) and by the formsets (all rows being saved)."""
+    if cost is None:
+        return
+    total = sum((a for a in amounts if a is not None), Decimal("0"))
+    if total > cost:
+        message = _(
+            "The donors' contributions would total %(total)s EUR, more than the cost of the action "
+            "(%(cost)s EUR). Lower a contribution or raise the cost."
+        ) % {"total": f"{total:.2f}", "cost": f"{cost:.2f}"}
+        raise ValidationError({field: message} if field else message)
+
+
 class Donor(models.Model):
     """Who funds actions, e.g. "CE – ANE-AL": European Commission, Non-State Actors and Local Authorities."""
 
@@ -82,12 +96,9 @@ class Experience(models.Model):
             raise ValidationError({"title": _("Give the action's title in French or English.")})
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
-        if self.pk and self.cost is not None:
-            funded = self.funded_total()
-            if funded > self.cost:
-                raise ValidationError(
-                    {"cost": _("The donors' contributions (%(funded)s EUR) exceed this cost.") % {"funded": funded}}
-                )
+        # When the fundings are edited in the same form, their formset checks them against the new cost.
+        if self.pk and not getattr(self, "fundings_checked_by_formset", False):
+            check_fundings_within_cost(self.cost, [self.funded_total()], field="cost")
 
 
 class ExperienceCountry(models.Model):
@@ -135,19 +146,8 @@ class Funding(models.Model):
 
     def clean(self):
         super().clean()
-        if self.experience_id is None or self.amount is None:
+        # A formset saving several fundings at once checks their sum itself (see FundingFormSet).
+        if self.experience_id is None or getattr(self, "checked_as_a_set", False):
             return
-        cost = self.experience.cost
-        if cost is None:
-            return
-        total = self.experience.funded_total(exclude_funding=self) + self.amount
-        if total > cost:
-            raise ValidationError(
-                {
-                    "amount": _(
-                        "The donors' contributions would total %(total)s EUR, more than the cost of the action "
-                        "(%(cost)s EUR)."
-                    )
-                    % {"total": total, "cost": cost}
-                }
-            )
+        others = self.experience.funded_total(exclude_funding=self)
+        check_fundings_within_cost(self.experience.cost, [others, self.amount], field="amount")

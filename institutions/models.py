@@ -105,15 +105,15 @@ class Organisation(models.Model):
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
-    def get_absolute_url(self):
-        return reverse("directory:profile", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = self._unique_slug()
         if self.pk:
             self.version += 1
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("directory:profile", kwargs={"slug": self.slug})
 
     def _unique_slug(self):
         # The acronym makes a short, stable URL (/organisations/aimf/); the name when there is none.
@@ -162,15 +162,19 @@ class Competence(models.Model):
 
     def clean(self):
         super().clean()
-        if self.organisation_id is None:
+        if self.sector_id and self.sector.withdrawn and (self._state.adding or self._sector_changed()):
+            raise ValidationError({"sector": _("This OECD code has been withdrawn; choose a current one.")})
+        # A formset saving all competences at once counts them itself (see CompetenceFormSet).
+        if self.organisation_id is None or getattr(self, "checked_as_a_set", False):
             return
         others = Competence.objects.filter(organisation_id=self.organisation_id).exclude(pk=self.pk)
         if others.count() >= MAX_COMPETENCES:
             raise ValidationError(
                 _("An organisation has at most %(max)d fields of competence.") % {"max": MAX_COMPETENCES}
             )
-        if self.sector_id and self._state.adding and self.sector.withdrawn:
-            raise ValidationError({"sector": _("This OECD code has been withdrawn; choose a current one.")})
+
+    def _sector_changed(self):
+        return not Competence.objects.filter(pk=self.pk, sector_id=self.sector_id).exists()
 
 
 class Membership(models.Model):

@@ -4,7 +4,7 @@ import datetime
 import json
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
@@ -101,7 +101,7 @@ def money(value):
     if value is None or value == "":
         return ""
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError, TypeError):
         return ""
     places = 0 if amount == amount.to_integral_value() else 2

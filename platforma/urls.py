@@ -1,11 +1,20 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+
+from institutions.sitemaps import SITEMAPS
+
+from . import views
 
 # "/" has no language prefix: LocaleMiddleware redirects it to /fr/ or /en/ from Accept-Language.
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    # For machines: one address whatever the language (the sitemap lists both languages itself).
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("healthz", views.healthz, name="healthz"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -1,0 +1,91 @@
+"""Test data built with the ORM: an organisation shaped like the seed's AIMF profile."""
+
+import datetime
+from decimal import Decimal
+
+from experiences.models import Donor, Experience, ExperienceCountry, Funding
+from institutions.models import Competence, Organisation, Sector
+
+AIMF_DESCRIPTION_EN = (
+    "AIMF is a network of francophone cities and associations of cities which share common values.\n"
+    "Its mission is to mobilise governments at all levels."
+)
+AIMF_DESCRIPTION_FR = (
+    "L'AIMF est un réseau de villes et d'associations de villes francophones "
+    "qui partagent des valeurs communes.\n"
+    "Sa mission est de mobiliser les gouvernements à tous les niveaux."
+)
+
+
+def make_aimf(**overrides):
+    """AIMF as on the seed page (needs the `sectors` fixture)."""
+    fields = {
+        "name_fr": "Association internationale des maires francophones",
+        "name_en": "International Association of Francophone Mayors",
+        "acronym": "AIMF",
+        "kind": Organisation.Kind.INTERNATIONAL_NETWORK,
+        "street": "Rue des Halles 9",
+        "zip_code": "75001",
+        "city": "Paris",
+        "country": "FR",
+        "website": "http://www.aimf.asso.fr",
+        "email": "sp@aimf.asso.fr",
+        "telephone": "+33 14 48 82 288",
+        "fax": "33140390662",
+        "description_fr": AIMF_DESCRIPTION_FR,
+        "description_en": AIMF_DESCRIPTION_EN,
+    }
+    fields.update(overrides)
+    aimf = Organisation.objects.create(**fields)
+    for rank, code in enumerate(["14030", "15111", "15112", "15150", "99820"], start=1):
+        Competence.objects.create(organisation=aimf, sector=Sector.objects.get(code=code), rank=rank)
+    donor = Donor.objects.create(
+        acronym="CE – ANE-AL",
+        name_en="European Commission – Non-State Actors and Local Authorities",
+        name_fr="Commission européenne – Acteurs non étatiques et autorités locales",
+    )
+    add_experience(
+        aimf,
+        title_en="Civilian peace-building, conflict prevention and resolution",
+        title_fr="Consolidation de la paix, prévention et règlement des conflits",
+        objectives_en="(i) Strengthen partnerships and South-South cross-cultural dialogue\n"
+        "(ii) Contribution to strengthening the role of local authorities",
+        objectives_fr="(i) Renforcer les partenariats et le dialogue interculturel Sud-Sud\n"
+        "(ii) Contribuer au renforcement du rôle des collectivités locales",
+        results_en="Action and cooperation plans were signed between LAs of both countries.",
+        results_fr="Des plans d'action et de coopération ont été signés entre collectivités des deux pays.",
+        cost=Decimal("1100000"),
+        start_date=datetime.date(2010, 1, 1),
+        end_date=datetime.date(2013, 12, 31),
+        sectors=["15220", "43030"],
+        countries=["CI", "BF"],
+        fundings=[(donor, Decimal("830000"))],
+    )
+    add_experience(
+        aimf,
+        title_en="Public sector policy and administrative management",
+        title_fr="Politiques publiques et gestion administrative",
+        objectives_en="Capacity building of Cameroon and Congo local authorities",
+        objectives_fr="Renforcement des capacités des collectivités locales du Cameroun et du Congo",
+        results_en="The territorial expertise is strengthening.",
+        results_fr="L'expertise territoriale se renforce.",
+        cost=Decimal("717744.50"),
+        start_date=datetime.date(2009, 1, 1),
+        end_date=datetime.date(2012, 4, 30),
+        sectors=["15110", "43030"],
+        countries=["CM", "CG"],
+        fundings=[(donor, Decimal("500000"))],
+    )
+    return aimf
+
+
+def add_experience(organisation, *, sectors=(), countries=(), fundings=(), **fields):
+    fields.setdefault("role", Experience.Role.COORDINATOR)
+    fields.setdefault("start_date", datetime.date(2015, 1, 1))
+    experience = Experience.objects.create(organisation=organisation, **fields)
+    experience.sectors.set(Sector.objects.filter(code__in=sectors))
+    for code in countries:
+        ExperienceCountry.objects.create(experience=experience, country=code)
+    for donor, amount in fundings:
+        Funding.objects.create(experience=experience, donor=donor, amount=amount)
+    return experience

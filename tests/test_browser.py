@@ -1,0 +1,95 @@
+"""In a real browser (Playwright + Debian chromium): language switch, print media, accessibility."""
+
+import re
+
+import pytest
+
+from tests.factories import make_aimf
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# WCAG 2.2 AA, as DESIGN.md asks.
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+@pytest.fixture
+def aimf(sectors):
+    return make_aimf()
+
+
+def visible_text(page):
+    return re.sub(r"[\u00a0\u202f]", " ", page.inner_text("body"))
+
+
+def test_switching_to_french_keeps_the_profile(page, live_server, aimf):
+    page.goto(f"{live_server.url}/en/organisations/aimf/")
+    assert "€1,100,000" in visible_text(page)
+    page.get_by_role("link", name="FR", exact=True).click()
+    page.wait_for_url(f"{live_server.url}/fr/organisations/aimf/")
+    text = visible_text(page)
+    assert "Informations générales" in text
+    assert "Décentralisation et soutien aux administrations infranationales" in text
+    assert "1 100 000 €" in text
+    assert page.locator("html").get_attribute("lang") == "fr"
+
+
+def test_print_media_hides_navigation_and_shows_link_targets(page, live_server, aimf):
+    page.goto(f"{live_server.url}/en/organisations/aimf/")
+    assert page.locator(".site-header").is_visible()
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden()
+    assert page.locator(".page-actions").is_hidden()
+    assert page.locator(".site-footer").is_hidden()
+    assert page.locator("#general-information").is_visible()
+    after = page.eval_on_selector("a[href^='mailto:']", "a => getComputedStyle(a, '::after').content")
+    assert "mailto:sp@aimf.asso.fr" in after
+
+
+def test_print_view_hides_its_tools_when_printed(page, live_server, aimf):
+    page.goto(f"{live_server.url}/fr/organisations/aimf/print/")
+    assert page.locator(".print-tools").is_visible()
+    page.emulate_media(media="print")
+    assert page.locator(".print-tools").is_hidden()
+    assert "1 100 000 €" in visible_text(page)
+
+
+def assert_no_axe_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=AXE_OPTIONS)
+    violations = [
+        (v["id"], v["help"], [node["target"] for node in v["nodes"]][:5])
+        for v in results.response["violations"]
+    ]
+    assert violations == []
+
+
+@pytest.mark.parametrize("path", [
+    "/en/organisations/aimf/",
+    "/fr/organisations/aimf/",
+    "/en/organisations/aimf/print/",
+    "/fr/organisations/aimf/print/",
+    "/en/",
+    "/fr/",
+])
+def test_axe_finds_no_violations(page, live_server, aimf, path):
+    page.goto(f"{live_server.url}{path}")
+    assert_no_axe_violations(page)
+
+
+def test_axe_finds_no_violations_when_printed(page, live_server, aimf):
+    page.goto(f"{live_server.url}/en/organisations/aimf/print/")
+    page.emulate_media(media="print")
+    assert_no_axe_violations(page)
+
+
+def test_axe_does_report_a_violation(page):
+    """The checker itself works: an image without alternative text and a nameless link are reported."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.set_content('<!doctype html><html lang="en"><title>t</title><main><img src="x.png"><a href="/"></a>')
+    ids = {v["id"] for v in Axe().run(page, options=AXE_OPTIONS).response["violations"]}
+    assert {"image-alt", "link-name"} <= ids

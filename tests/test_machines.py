@@ -1,0 +1,74 @@
+"""sitemap.xml, robots.txt and /healthz: the pages for machines, outside the language prefixes."""
+
+import xml.etree.ElementTree as ET
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connection
+
+from tests.factories import make_aimf
+
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+
+
+@pytest.fixture
+def aimf(sectors):
+    return make_aimf()
+
+
+def test_sitemap_lists_published_profiles_and_search_in_both_languages(client, aimf, sectors):
+    make_aimf(acronym="HIDDEN", published=False)
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    locations = {loc.text for loc in root.findall("s:url/s:loc", NS)}
+    assert "http://testserver/fr/organisations/aimf/" in locations
+    assert "http://testserver/en/organisations/aimf/" in locations
+    assert "http://testserver/fr/" in locations
+    assert "http://testserver/en/" in locations
+    assert not any("hidden" in loc for loc in locations)
+    alternates = {(link.get("hreflang"), link.get("href")) for link in root.findall("s:url/x:link", NS)}
+    assert ("en", "http://testserver/en/organisations/aimf/") in alternates
+    assert ("fr", "http://testserver/fr/organisations/aimf/") in alternates
+
+
+def test_sitemap_has_no_language_prefix(client, db):
+    assert client.get("/fr/sitemap.xml").status_code == 404
+    assert client.get("/sitemap.xml").status_code == 200
+
+
+def test_sitemap_query_count_does_not_grow_with_organisations(client, sectors, django_assert_num_queries):
+    """Guards against N+1 in the sitemap: one query for the profiles, whatever their number."""
+    make_aimf()
+    with django_assert_num_queries(1):
+        client.get("/sitemap.xml")
+    for n in range(5):
+        make_aimf(acronym=f"ORG{n}")
+    with django_assert_num_queries(1):
+        client.get("/sitemap.xml")
+
+
+def test_robots_points_to_the_sitemap_and_keeps_private_pages_out(client, db):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    body = response.content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in body
+    assert "Disallow: /admin/" in body
+    assert "Disallow: /fr/partners/" in body
+    assert "Disallow: /en/partners/" in body
+    assert "Disallow: /fr/organisations/" not in body
+
+
+def test_healthz_says_ok_when_the_database_answers(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_says_503_when_the_database_fails(client, db):
+    with mock.patch.object(connection, "cursor", side_effect=OperationalError("connection refused")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert b"ok" not in response.content

@@ -43,7 +43,8 @@ class Command(BaseCommand):
             if connection is not None:
                 connection.close()  # our own open transaction must not hold locks pg_restore needs
             command = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                       "--single-transaction", "--exit-on-error", f"--dbname={settings_dict['NAME']}", str(path)]
+                       "--single-transaction", "--exit-on-error", f"--dbname={settings_dict['NAME']}",
+                       str(path)]
             run(command, pg_environ(settings_dict))
         else:
             source = sqlite3.connect(path)

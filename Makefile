@@ -55,5 +55,5 @@ restore: install
 # make load SECONDS=60 CONCURRENCY=50
 SECONDS ?= 30
 CONCURRENCY ?= 20
-load: install
+load: db
 	$(PY) scripts/load.py --seconds $(SECONDS) --concurrency $(CONCURRENCY)

@@ -208,3 +208,26 @@ def test_no_template_has_inline_code(pattern, what):
 )
 def test_the_template_scanner_itself(pattern, sample, found):
     assert bool(pattern.search(sample)) is found
+
+
+# In a real browser: the admin and a public page load with no CSP violation reported.
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_no_csp_violation_in_the_browser(live_server, page):
+    user = get_user_model().objects.create_superuser("boss@example.org", "a-long-password-1")
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text or "Refused to" in message.text else None)
+    page.goto(f"{live_server.url}/fr/")
+    page.goto(f"{live_server.url}{reverse('admin:login')}")
+    page.fill("input[name=username]", "boss@example.org")
+    page.fill("input[name=password]", "a-long-password-1")
+    page.click("input[type=submit]")
+    for url in [reverse("admin:accounts_user_changelist"),
+                reverse("admin:accounts_user_change", args=[user.pk]),
+                reverse("admin:auth_group_add")]:
+        page.goto(f"{live_server.url}{url}")
+        page.wait_for_load_state("load")
+    # The admin's JavaScript ran (it builds the "choose all" widgets of the group form).
+    assert page.locator(".selector-chooseall").count() > 0
+    assert violations == []

@@ -42,3 +42,18 @@ lint: install
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+# Backups (README "Backups"): a complete copy in ./backups/; restore asks before replacing the database.
+backup: install
+	$(PY) manage.py backup_db
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/platforma-....dump"; exit 2; }
+	$(PY) manage.py restore_db "$(FILE)"
+
+# Load test: gunicorn (DEBUG off) on 127.0.0.1, many concurrent connections, errors must be 0.
+# make load SECONDS=60 CONCURRENCY=50
+SECONDS ?= 30
+CONCURRENCY ?= 20
+load: db
+	$(PY) scripts/load.py --seconds $(SECONDS) --concurrency $(CONCURRENCY)

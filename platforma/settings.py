@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,10 +82,16 @@ INSTALLED_APPS = [
     "accounts",
     "institutions",
     "experiences",
+    # Project-wide signal receivers (security logging).
+    "platforma.apps.PlatformaConfig",
 ]
 
 MIDDLEWARE = [
+    # Outermost: one log line per request with the final status, whatever answered it.
+    "platforma.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "platforma.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -94,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns "database unreachable" raised by a view into a clean 503 page (see platforma/views.py too).
+    "platforma.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,6 +120,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The CSP nonce, used only by the Django admin's templates (ours have no inline code).
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -230,13 +241,48 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-ADMIN_URL = env("ADMIN_URL", "admin/").strip("/") + "/"
+# Strict Content-Security-Policy, on in development too so a violation shows up early. Our templates have no
+# inline script or style (tests/test_security_headers.py scans them). CSP.NONCE is replaced by a per-request
+# nonce only on pages that ask for one (the Django admin's templates do); elsewhere it is dropped, so public
+# pages get exactly "script-src 'self'; style-src 'self'".
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Added by platforma.middleware.PermissionsPolicyMiddleware: the site needs none of these browser features.
+PERMISSIONS_POLICY = "geolocation=(), camera=(), microphone=(), payment=(), usb=()"
+CSRF_FAILURE_VIEW = "platforma.views.csrf_failure"
 
+# The admin's path (ADMIN_URL=staff-1234/ in production makes it harder to find); used in platforma/urls.py.
+ADMIN_URL = env("ADMIN_URL", "admin/").strip("/") + "/"
+# Seconds a client is told to wait (Retry-After) when the database is unreachable and pages answer 503.
+DB_UNAVAILABLE_RETRY_AFTER = envint("DB_UNAVAILABLE_RETRY_AFTER", 30)
+
+# Request and security events are one JSON object a line (platforma/logging.py), easy to ship and query;
+# the rest stays plain text. The request line replaces Django's own "django.server"/"django.request" noise.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "platforma.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "json": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},
+        "platforma.requests": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        "platforma.security": {"handlers": ["json"], "level": "INFO", "propagate": False},
+    },
 }

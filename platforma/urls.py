@@ -21,3 +21,6 @@ urlpatterns += i18n_patterns(
     path("partners/", include("accounts.urls")),
     path("", include("institutions.urls")),
 )
+
+# Custom 500 view: renders without the request, and answers 503 when the database is unreachable.
+handler500 = "platforma.views.server_error"

@@ -14,7 +14,9 @@ PASSWORD = "correct-horse-battery-9"
 
 @pytest.fixture
 def sector_rows(db):
-    water = SectorCategory.objects.create(code="140", name_fr="Eau et assainissement", name_en="Water and sanitation")
+    water = SectorCategory.objects.create(
+        code="140", name_fr="Eau et assainissement", name_en="Water and sanitation"
+    )
     gov = SectorCategory.objects.create(code="151", name_fr="Gouvernement", name_en="Government")
     rows = {}
     for code, cat, fr, en, withdrawn in [
@@ -35,7 +37,9 @@ def sector_rows(db):
 @pytest.fixture
 def donors(db):
     return {
-        "ce": Donor.objects.create(name_fr="Commission européenne", name_en="European Commission", acronym="CE"),
+        "ce": Donor.objects.create(
+            name_fr="Commission européenne", name_en="European Commission", acronym="CE"
+        ),
         "afd": Donor.objects.create(
             name_fr="Agence française de développement", name_en="French Development Agency", acronym="AFD"
         ),

@@ -115,11 +115,15 @@ def test_wrong_password_is_refused_in_french(client, owner):
 
 def test_next_is_followed_on_site_and_ignored_off_site(client, owner, aimf):
     on_site = url("fr", "organisation", aimf.slug)
-    response = client.post(url("fr", "login"), {"username": owner.email, "password": PASSWORD, "next": on_site})
+    response = client.post(
+        url("fr", "login"), {"username": owner.email, "password": PASSWORD, "next": on_site}
+    )
     assert response["Location"] == on_site
     client.logout()
     for evil in ["https://evil.example/steal", "//evil.example/", "https:evil.example"]:
-        response = client.post(url("fr", "login"), {"username": owner.email, "password": PASSWORD, "next": evil})
+        response = client.post(
+            url("fr", "login"), {"username": owner.email, "password": PASSWORD, "next": evil}
+        )
         assert response.status_code == 302
         assert response["Location"] == url("fr", "home"), evil
         client.logout()

@@ -211,6 +211,15 @@ class ExperienceForm(TranslatedErrorsMixin, forms.ModelForm):
             self.add_error("title_fr", _("Give the action's title in French or English."))
         return cleaned
 
+    def _post_clean(self):
+        # Experience.clean() compares the cost with the fundings as stored; the fundings of this same submit
+        # may lower them too, so the funding formset compares the cost typed with the amounts typed instead.
+        self.instance.funded_total = lambda *args, **kwargs: Decimal("0")
+        try:
+            super()._post_clean()
+        finally:
+            del self.instance.funded_total
+
     def save(self, commit=True):
         experience = super().save(commit=commit)
         # One row per country (indexed for "worked in"): remove the unticked, add the new.
@@ -233,12 +242,12 @@ class FundingForm(forms.ModelForm):
     def _post_clean(self):
         # Funding.clean() compares the other rows as stored with the cost as stored; this same submit may be
         # changing both, so the formset checks the sum of all the rows against the cost typed instead.
-        experience_id = self.instance.experience_id
-        self.instance.experience_id = None
+        # All of the model's other validation still runs.
+        self.instance.clean = super(Funding, self.instance).clean
         try:
             super()._post_clean()
         finally:
-            self.instance.experience_id = experience_id
+            del self.instance.clean
 
 
 class BaseFundingFormSet(forms.BaseInlineFormSet):

@@ -253,6 +253,14 @@ class FundingForm(forms.ModelForm):
 class BaseFundingFormSet(forms.BaseInlineFormSet):
     cost = None  # set from the experience form before validation (see validate_experience)
 
+    def _construct_form(self, i, **kwargs):
+        # One query for the donors, shared by every row (not one per row).
+        form = super()._construct_form(i, **kwargs)
+        if not hasattr(self, "_donor_choices"):
+            self._donor_choices = list(form.fields["donor"].choices)
+        form.fields["donor"].choices = self._donor_choices
+        return form
+
     def clean(self):
         super().clean()
         if any(self.errors) or self.cost is None:

@@ -215,6 +215,8 @@ AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"  # a bilingual page, status 429
+AXES_USERNAME_CALLABLE = "accounts.views.axes_username"  # failures counted per address, whatever its case
 
 # Cache: local memory by default; CACHE_URL=redis://host:6379/0 shares one between app servers.
 CACHE_URL = env("CACHE_URL", "")

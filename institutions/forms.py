@@ -1,0 +1,295 @@
+"""Partner editing forms: general information, competences, experiences and their fundings.
+
+ModelForms run the models' own validation (full_clean), so the rules live in one place; the extra checks
+here are those that need every row of a formset at once (no sector twice, the sum of fundings).
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from experiences.models import Experience, Funding
+
+from .models import MAX_COMPETENCES, Organisation, Sector
+
+TEXTAREA = {"rows": 8, "cols": 40}
+DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class TranslatedErrorsMixin:
+    """The models report a missing name or title on `name`/`title`, a field the form shows as `name_fr`
+    and `name_en`: put such errors next to the French field (or on top of the form) instead of crashing."""
+
+    def _update_errors(self, errors):
+        if hasattr(errors, "error_dict"):
+            for field in list(errors.error_dict):
+                if field == NON_FIELD_ERRORS or field in self.fields:
+                    continue
+                target = f"{field}_fr" if f"{field}_fr" in self.fields else NON_FIELD_ERRORS
+                errors.error_dict.setdefault(target, []).extend(errors.error_dict.pop(field))
+        super()._update_errors(errors)
+
+
+def sector_choices(sectors):
+    """Sectors grouped by OECD category, for a <select> with one <optgroup> per category: works without
+    JavaScript, and typing the code jumps to it."""
+    groups = {}
+    for sector in sectors:
+        groups.setdefault(str(sector.category), []).append((sector.pk, str(sector)))
+    return list(groups.items())
+
+
+def offered_sectors(kept_ids=()):
+    """Active sectors, plus the withdrawn ones a record already uses (kept, not offered to others)."""
+    return (
+        Sector.objects.filter(Q(withdrawn=False) | Q(pk__in=list(kept_ids)))
+        .select_related("category")
+        .order_by("code")
+    )
+
+
+WITHDRAWN = _("This OECD code has been withdrawn; choose a current one.")
+
+
+class OrganisationForm(TranslatedErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = [
+            "name_fr", "name_en", "acronym", "kind", "street", "zip_code", "city", "country",
+            "website", "email", "telephone", "fax", "description_fr", "description_en",
+        ]  # fmt: skip
+        labels = {
+            "name_fr": _("Name in French"),
+            "name_en": _("Name in English"),
+            "description_fr": _("General description in French"),
+            "description_en": _("General description in English"),
+        }
+        widgets = {
+            "description_fr": forms.Textarea(attrs={**TEXTAREA, "lang": "fr", "rows": 14}),
+            "description_en": forms.Textarea(attrs={**TEXTAREA, "lang": "en", "rows": 14}),
+            "name_fr": forms.TextInput(attrs={"lang": "fr"}),
+            "name_en": forms.TextInput(attrs={"lang": "en"}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("name_fr") or cleaned.get("name_en")):
+            self.add_error("name_fr", _("Give the organisation's name in French or English."))
+        return cleaned
+
+
+class CompetenceForm(forms.Form):
+    sector = forms.ModelChoiceField(queryset=Sector.objects.all(), required=False, label=_("Sector"))
+
+    def __init__(self, *args, choices=(), kept_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept_ids = set(kept_ids)
+        self.fields["sector"].choices = [("", _("– none –")), *choices]
+
+    def clean_sector(self):
+        sector = self.cleaned_data.get("sector")
+        if sector and sector.withdrawn and sector.pk not in self.kept_ids:
+            raise ValidationError(WITHDRAWN)
+        return sector
+
+
+class BaseCompetenceFormSet(forms.BaseFormSet):
+    """Five ranked rows; empty rows are skipped and the rest ranked in the order shown."""
+
+    # Django formats it with the limit as %(num)d; more rows than that is refused as a whole.
+    default_error_messages = {
+        "too_many_forms": _("An organisation has at most %(num)d fields of competence.")
+    }
+
+    def __init__(self, data=None, *, organisation, **kwargs):
+        self.organisation = organisation
+        self.current = list(organisation.competences.select_related("sector").order_by("rank", "id"))
+        kept_ids = [c.sector_id for c in self.current]
+        choices = sector_choices(offered_sectors(kept_ids))
+        super().__init__(
+            data,
+            initial=[{"sector": c.sector_id} for c in self.current],
+            form_kwargs={"choices": choices, "kept_ids": kept_ids},
+            **kwargs,
+        )
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            sector = form.cleaned_data.get("sector")
+            if sector is None:
+                continue
+            if sector.pk in seen:
+                form.add_error("sector", _("You chose this sector more than once; choose each sector once."))
+            seen.add(sector.pk)
+
+    def chosen_sectors(self):
+        return [form.cleaned_data["sector"] for form in self.forms if form.cleaned_data.get("sector")]
+
+    def save(self):
+        """Keep the rows whose sector stays (their history continues), re-rank, add and remove the rest."""
+        chosen = self.chosen_sectors()
+        existing = {c.sector_id: c for c in self.current}
+        for competence in self.current:
+            if competence.sector_id not in {s.pk for s in chosen}:
+                competence.delete()
+        for rank, sector in enumerate(chosen, start=1):
+            competence = existing.get(sector.pk)
+            if competence is None:
+                self.organisation.competences.create(sector=sector, rank=rank)
+            elif competence.rank != rank:
+                competence.rank = rank
+                competence.save(update_fields=["rank"])
+
+
+CompetenceFormSet = forms.formset_factory(
+    CompetenceForm,
+    formset=BaseCompetenceFormSet,
+    extra=MAX_COMPETENCES,
+    max_num=MAX_COMPETENCES,
+    validate_max=True,
+)
+
+
+class ExperienceForm(TranslatedErrorsMixin, forms.ModelForm):
+    countries = forms.MultipleChoiceField(
+        label=_("Country(ies)"),
+        choices=lambda: list(countries),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    class Meta:
+        model = Experience
+        fields = [
+            "title_fr", "title_en", "objectives_fr", "objectives_en", "results_fr", "results_en",
+            "sectors", "countries", "cost", "role", "start_date", "end_date",
+        ]  # fmt: skip
+        labels = {
+            "title_fr": _("Action title in French"),
+            "title_en": _("Action title in English"),
+            "objectives_fr": _("Objectives in French"),
+            "objectives_en": _("Objectives in English"),
+            "results_fr": _("Results in French"),
+            "results_en": _("Results in English"),
+        }
+        widgets = {
+            "title_fr": forms.TextInput(attrs={"lang": "fr"}),
+            "title_en": forms.TextInput(attrs={"lang": "en"}),
+            "objectives_fr": forms.Textarea(attrs={**TEXTAREA, "lang": "fr"}),
+            "objectives_en": forms.Textarea(attrs={**TEXTAREA, "lang": "en"}),
+            "results_fr": forms.Textarea(attrs={**TEXTAREA, "lang": "fr"}),
+            "results_en": forms.Textarea(attrs={**TEXTAREA, "lang": "en"}),
+            "sectors": forms.SelectMultiple(attrs={"size": 10}),
+            "start_date": DATE_WIDGET,
+            "end_date": DATE_WIDGET,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept_ids = set(self.instance.sectors.values_list("pk", flat=True)) if self.instance.pk else set()
+        self.fields["sectors"].choices = sector_choices(offered_sectors(self.kept_ids))
+        self.fields["sectors"].required = False
+        if self.instance.pk:
+            self.initial["countries"] = list(self.instance.countries.values_list("country", flat=True))
+
+    def clean_sectors(self):
+        sectors = self.cleaned_data.get("sectors")
+        if sectors is not None and any(s.withdrawn and s.pk not in self.kept_ids for s in sectors):
+            raise ValidationError(WITHDRAWN)
+        return sectors
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("title_fr") or cleaned.get("title_en")):
+            self.add_error("title_fr", _("Give the action's title in French or English."))
+        return cleaned
+
+    def _post_clean(self):
+        # Experience.clean() compares the cost with the fundings as stored; the fundings of this same submit
+        # may lower them too, so the funding formset compares the cost typed with the amounts typed instead.
+        self.instance.funded_total = lambda *args, **kwargs: Decimal("0")
+        try:
+            super()._post_clean()
+        finally:
+            del self.instance.funded_total
+
+    def save(self, commit=True):
+        experience = super().save(commit=commit)
+        # One row per country (indexed for "worked in"): remove the unticked, add the new.
+        chosen = set(self.cleaned_data.get("countries") or [])
+        for row in experience.countries.all():
+            if row.country.code not in chosen:
+                row.delete()
+            else:
+                chosen.discard(row.country.code)
+        for code in sorted(chosen):
+            experience.countries.create(country=code)
+        return experience
+
+
+class FundingForm(forms.ModelForm):
+    class Meta:
+        model = Funding
+        fields = ["donor", "amount"]
+
+    def _post_clean(self):
+        # Funding.clean() compares the other rows as stored with the cost as stored; this same submit may be
+        # changing both, so the formset checks the sum of all the rows against the cost typed instead.
+        # All of the model's other validation still runs.
+        self.instance.clean = super(Funding, self.instance).clean
+        try:
+            super()._post_clean()
+        finally:
+            del self.instance.clean
+
+
+class BaseFundingFormSet(forms.BaseInlineFormSet):
+    cost = None  # set from the experience form before validation (see validate_experience)
+
+    def _construct_form(self, i, **kwargs):
+        # One query for the donors, shared by every row (not one per row).
+        form = super()._construct_form(i, **kwargs)
+        if not hasattr(self, "_donor_choices"):
+            self._donor_choices = list(form.fields["donor"].choices)
+        form.fields["donor"].choices = self._donor_choices
+        return form
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.cost is None:
+            return
+        total = sum(
+            (
+                form.cleaned_data.get("amount") or Decimal("0")
+                for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            ),
+            Decimal("0"),
+        )
+        if total > self.cost:
+            raise ValidationError(
+                _(
+                    "The donors' contributions would total %(total)s EUR, more than the cost of the action "
+                    "(%(cost)s EUR)."
+                )
+                % {"total": total, "cost": self.cost}
+            )
+
+
+FundingFormSet = forms.inlineformset_factory(
+    Experience, Funding, form=FundingForm, formset=BaseFundingFormSet, extra=2, can_delete=True
+)
+
+
+def validate_experience(form, fundings):
+    """Validate the experience, then its fundings against the cost typed in the same submit."""
+    valid = form.is_valid()
+    fundings.cost = form.cleaned_data.get("cost") if hasattr(form, "cleaned_data") else None
+    return fundings.is_valid() and valid

@@ -1,0 +1,163 @@
+"""Partner editing pages: every view starts with get_organisation_for_editor (404 for anyone else).
+
+Stale edits: each form carries the version it was opened with (the organisation's `version`, or an
+experience's `updated` time). On save the row is locked and compared; if someone saved in between, the
+save is refused with a message and a fresh form showing the current data: nothing is overwritten silently.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from experiences.models import Experience
+
+from .forms import CompetenceFormSet, ExperienceForm, FundingFormSet, OrganisationForm, validate_experience
+from .models import Organisation
+from .permissions import get_organisation_for_editor
+
+STALE_STATUS = 409
+
+
+def _is_stale(request, current):
+    return request.POST.get("version", "") != str(current)
+
+
+def _refuse_stale(request):
+    messages.error(
+        request,
+        _(
+            "Someone else saved this profile since you opened it. Your changes were not saved, so as not to "
+            "overwrite theirs: the form below shows the current data. Make your changes again and save."
+        ),
+    )
+
+
+def _touch(organisation):
+    """An experience or funding changed: the public profile's "last updated" date moves too. The version is
+    left alone, so someone editing the general information meanwhile is not refused for nothing."""
+    Organisation.objects.filter(pk=organisation.pk).update(updated=timezone.now())
+
+
+def _saved(request, organisation):
+    messages.success(request, _("Your changes are saved and already shown on the public profile."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request, slug):
+    organisation = get_organisation_for_editor(request, slug)
+    status = 200
+    if request.method == "POST":
+        with transaction.atomic():
+            organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+            if _is_stale(request, organisation.version):
+                _refuse_stale(request)
+                form, status = OrganisationForm(instance=organisation), STALE_STATUS
+            else:
+                form = OrganisationForm(request.POST, instance=organisation)
+                if form.is_valid():
+                    form.save()
+                    _saved(request, organisation)
+                    return redirect("partners:organisation", slug=organisation.slug)
+    else:
+        form = OrganisationForm(instance=organisation)
+    ctx = {"organisation": organisation, "form": form, "version": organisation.version, "tab": "general"}
+    return render(request, "partners/organisation_form.html", ctx, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def competences_edit(request, slug):
+    organisation = get_organisation_for_editor(request, slug)
+    status = 200
+    if request.method == "POST":
+        with transaction.atomic():
+            organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+            if _is_stale(request, organisation.version):
+                _refuse_stale(request)
+                formset, status = CompetenceFormSet(organisation=organisation), STALE_STATUS
+            else:
+                formset = CompetenceFormSet(request.POST, organisation=organisation)
+                if formset.is_valid():
+                    formset.save()
+                    organisation.save()  # new version and "last updated" date, kept in history
+                    _saved(request, organisation)
+                    return redirect("partners:competences", slug=organisation.slug)
+    else:
+        formset = CompetenceFormSet(organisation=organisation)
+    ctx = {
+        "organisation": organisation,
+        "formset": formset,
+        "version": organisation.version,
+        "tab": "competences",
+    }
+    return render(request, "partners/competences_form.html", ctx, status=status)
+
+
+@login_required
+def experience_list(request, slug):
+    organisation = get_organisation_for_editor(request, slug)
+    experiences = organisation.experiences.order_by("-start_date", "id")
+    ctx = {"organisation": organisation, "experiences": experiences, "tab": "experiences"}
+    return render(request, "partners/experience_list.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def experience_edit(request, slug, pk=None):
+    """One view adds (pk None) and changes an experience with its fundings."""
+    organisation = get_organisation_for_editor(request, slug)
+    if pk is None:
+        experience = Experience(organisation=organisation)
+    else:
+        experience = get_object_or_404(organisation.experiences, pk=pk)
+    status = 200
+    if request.method == "POST":
+        with transaction.atomic():
+            if experience.pk:
+                experience = Experience.objects.select_for_update().get(pk=experience.pk)
+            if experience.pk and _is_stale(request, experience.updated.isoformat()):
+                _refuse_stale(request)
+                form, fundings = ExperienceForm(instance=experience), FundingFormSet(instance=experience)
+                status = STALE_STATUS
+            else:
+                form = ExperienceForm(request.POST, instance=experience)
+                fundings = FundingFormSet(request.POST, instance=experience)
+                if validate_experience(form, fundings):
+                    experience = form.save()
+                    fundings.instance = experience
+                    fundings.save()
+                    _touch(organisation)
+                    _saved(request, organisation)
+                    return redirect("partners:experiences", slug=organisation.slug)
+    else:
+        form, fundings = ExperienceForm(instance=experience), FundingFormSet(instance=experience)
+    ctx = {
+        "organisation": organisation,
+        "experience": experience,
+        "form": form,
+        "fundings": fundings,
+        "version": experience.updated.isoformat() if experience.pk else "",
+        "tab": "experiences",
+    }
+    return render(request, "partners/experience_form.html", ctx, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def experience_delete(request, slug, pk):
+    organisation = get_organisation_for_editor(request, slug)
+    experience = get_object_or_404(organisation.experiences, pk=pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            # History keeps the experience, its countries and fundings: staff can restore them.
+            experience.delete()
+            _touch(organisation)
+        messages.success(request, _("The experience was deleted. The secretariat can restore it if needed."))
+        return redirect("partners:experiences", slug=organisation.slug)
+    ctx = {"organisation": organisation, "experience": experience, "tab": "experiences"}
+    return render(request, "partners/experience_confirm_delete.html", ctx)

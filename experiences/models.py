@@ -4,12 +4,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Sum
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from institutions.models import Organisation, Sector
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+def eur(amount):
+    """An amount for a message, in the active language's number format: 1 200,00 / 1,200.00."""
+    return number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
 def check_fundings_within_cost(cost, amounts, field=None):
@@ -22,7 +28,7 @@ def check_fundings_within_cost(cost, amounts, field=None):
         message = _(
             "The donors' contributions would total %(total)s EUR, more than the cost of the action "
             "(%(cost)s EUR). Lower a contribution or raise the cost."
-        ) % {"total": f"{total:.2f}", "cost": f"{cost:.2f}"}
+        ) % {"total": eur(total), "cost": eur(cost)}
         raise ValidationError({field: message} if field else message)
 
 

@@ -4,7 +4,6 @@ ModelForms run the models' own validation (full_clean), so the rules live in one
 here are those that need every row of a formset at once (no sector twice, the sum of fundings).
 """
 
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -12,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from experiences.formsets import FundingFormSet as SharedFundingFormSet
+from experiences.formsets import FundingsEditedTogetherMixin
 from experiences.models import Experience, Funding
 
 from .models import MAX_COMPETENCES, Organisation, Sector
@@ -157,7 +158,7 @@ CompetenceFormSet = forms.formset_factory(
 )
 
 
-class ExperienceForm(TranslatedErrorsMixin, forms.ModelForm):
+class ExperienceForm(FundingsEditedTogetherMixin, TranslatedErrorsMixin, forms.ModelForm):
     countries = forms.MultipleChoiceField(
         label=_("Country(ies)"),
         choices=lambda: list(countries),
@@ -211,15 +212,6 @@ class ExperienceForm(TranslatedErrorsMixin, forms.ModelForm):
             self.add_error("title_fr", _("Give the action's title in French or English."))
         return cleaned
 
-    def _post_clean(self):
-        # Experience.clean() compares the cost with the fundings as stored; the fundings of this same submit
-        # may lower them too, so the funding formset compares the cost typed with the amounts typed instead.
-        self.instance.funded_total = lambda *args, **kwargs: Decimal("0")
-        try:
-            super()._post_clean()
-        finally:
-            del self.instance.funded_total
-
     def save(self, commit=True):
         experience = super().save(commit=commit)
         # One row per country (indexed for "worked in"): remove the unticked, add the new.
@@ -239,19 +231,9 @@ class FundingForm(forms.ModelForm):
         model = Funding
         fields = ["donor", "amount"]
 
-    def _post_clean(self):
-        # Funding.clean() compares the other rows as stored with the cost as stored; this same submit may be
-        # changing both, so the formset checks the sum of all the rows against the cost typed instead.
-        # All of the model's other validation still runs.
-        self.instance.clean = super(Funding, self.instance).clean
-        try:
-            super()._post_clean()
-        finally:
-            del self.instance.clean
 
-
-class BaseFundingFormSet(forms.BaseInlineFormSet):
-    cost = None  # set from the experience form before validation (see validate_experience)
+class BaseFundingFormSet(SharedFundingFormSet):
+    """The shared set-level rule (sum of the rows as typed ≤ the cost as typed), with one donor query."""
 
     def _construct_form(self, i, **kwargs):
         # One query for the donors, shared by every row (not one per row).
@@ -261,27 +243,6 @@ class BaseFundingFormSet(forms.BaseInlineFormSet):
         form.fields["donor"].choices = self._donor_choices
         return form
 
-    def clean(self):
-        super().clean()
-        if any(self.errors) or self.cost is None:
-            return
-        total = sum(
-            (
-                form.cleaned_data.get("amount") or Decimal("0")
-                for form in self.forms
-                if form.cleaned_data and not form.cleaned_data.get("DELETE")
-            ),
-            Decimal("0"),
-        )
-        if total > self.cost:
-            raise ValidationError(
-                _(
-                    "The donors' contributions would total %(total)s EUR, more than the cost of the action "
-                    "(%(cost)s EUR)."
-                )
-                % {"total": total, "cost": self.cost}
-            )
-
 
 FundingFormSet = forms.inlineformset_factory(
     Experience, Funding, form=FundingForm, formset=BaseFundingFormSet, extra=2, can_delete=True
@@ -289,7 +250,7 @@ FundingFormSet = forms.inlineformset_factory(
 
 
 def validate_experience(form, fundings):
-    """Validate the experience, then its fundings against the cost typed in the same submit."""
+    """Validate the experience first: the formset shares its instance, which then holds the cost typed,
+    and the fundings are checked against it."""
     valid = form.is_valid()
-    fundings.cost = form.cleaned_data.get("cost") if hasattr(form, "cleaned_data") else None
     return fundings.is_valid() and valid

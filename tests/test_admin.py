@@ -342,7 +342,7 @@ def test_funding_inline_refuses_a_sum_over_the_cost(client, staff, experience):
     response = client.post(url, add_rows(data, "fundings", rows))
     assert response.status_code == 200
     assert (
-        "The donors' contributions would total 1200.00 EUR, more than the cost of the action (1000.00 EUR). "
+        "The donors' contributions would total 1,200.00 EUR, more than the cost of the action (1,000.00 EUR). "
         "Lower a contribution or raise the cost." in errors_of(response)
     )
     assert experience.fundings.count() == 1

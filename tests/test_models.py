@@ -199,7 +199,7 @@ def test_fundings_over_the_cost_refused(experience, donor):
     Funding.objects.create(experience=experience, donor=donor, amount=Decimal("600"))
     with pytest.raises(ValidationError) as excinfo:
         Funding(experience=experience, donor=donor, amount=Decimal("400.01")).full_clean()
-    assert "would total 1000.01 EUR, more than the cost of the action (1000.00 EUR)" in messages(excinfo)
+    assert "would total 1,000.01 EUR, more than the cost of the action (1,000.00 EUR)" in messages(excinfo)
 
 
 def test_editing_a_funding_does_not_count_it_twice(experience, donor):

@@ -104,7 +104,7 @@ def test_lowering_the_cost_and_the_fundings_together_is_accepted(client, owner, 
     data = experience_data(experience, fundings=[(funding, donors["ce"], "30000")], cost="20000")
     response = client.post(url("en", "experience", aimf.slug, experience.pk), data)
     assert response.status_code == 200
-    assert "more than the cost of the action (20000 EUR)" in response.content.decode()
+    assert "more than the cost of the action (20,000.00 EUR)" in response.content.decode()
 
 
 def test_remove_a_funding(client, owner, aimf, experience, donors):
@@ -137,7 +137,7 @@ def test_fundings_over_the_cost_are_refused(client, owner, aimf, donors):
     response = client.post(url("fr", "experience_add", aimf.slug), data)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Les contributions des bailleurs atteindraient 60000" in page
+    assert "Les contributions des bailleurs atteindraient 60\xa0000,00 EUR" in page
     assert 'value="30000"' in page
     assert not aimf.experiences.exists()
     data["fundings-1-amount"] = "20000"  # exactly the cost: fine

@@ -42,3 +42,8 @@ lint: install
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+# Performance figures on the configured database (DATABASE_URL): server time per scenario, SQL queries,
+# export memory, gunicorn throughput with wrk. Not part of `make test`. See README "Performance".
+bench: install
+	$(PY) scripts/bench.py

@@ -212,6 +212,14 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Full-page cache of anonymous public pages (institutions/cache.py); PUBLIC_PAGE_CACHE=0 turns it off
+# (the benchmark measures both). Seconds a cached page lives at most; edits invalidate it at once anyway.
+PUBLIC_PAGE_CACHE = envbool("PUBLIC_PAGE_CACHE", True)
+PUBLIC_PAGE_CACHE_TIMEOUT = envint("PUBLIC_PAGE_CACHE_TIMEOUT", 300)
+
+# BENCHMARK=1 routes a bare "ok" view at /bench/bare/ for `make bench` (scripts/bench.py); never in production.
+BENCHMARK_VIEW = envbool("BENCHMARK", False)
+
 # Security: production settings pass `manage.py check --deploy`.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

@@ -8,6 +8,11 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
+if settings.BENCHMARK_VIEW:
+    from . import views
+
+    urlpatterns.append(path("bench/bare/", views.bare))
+
 urlpatterns += i18n_patterns(
     path("partners/", include("accounts.urls")),
     path("", include("institutions.urls")),

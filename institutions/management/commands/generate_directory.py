@@ -21,6 +21,7 @@ from django_countries import countries
 from tqdm import tqdm
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
+from institutions.cache import bump_generation
 from institutions.models import MAX_COMPETENCES, Competence, Membership, Organisation, Sector
 
 from . import _directory_data as data
@@ -339,6 +340,7 @@ class Command(BaseCommand):
         # SQLite has one writer at a time: parallel workers would only wait for each other's locks.
         workers = options["workers"] if connection.vendor != "sqlite" else 1
         self.generate(count, batch, options["seed"], sectors, not options["no_progress"], workers)
+        bump_generation()  # bulk inserts send no signals: make cached public pages stale here
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # fresh statistics, so the planner knows the new sizes
                 for model in (

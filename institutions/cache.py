@@ -123,7 +123,22 @@ def connect_signals():
 
     from .models import Competence, Organisation, Sector, SectorCategory
 
-    for model in (Organisation, Competence, Experience, ExperienceCountry, Funding, Donor, Sector, SectorCategory):
-        post_save.connect(bump_generation, sender=model, dispatch_uid=f"directory-cache-save-{model.__name__}")
-        post_delete.connect(bump_generation, sender=model, dispatch_uid=f"directory-cache-delete-{model.__name__}")
-    m2m_changed.connect(bump_generation, sender=Experience.sectors.through, dispatch_uid="directory-cache-m2m")
+    for model in (
+        Organisation,
+        Competence,
+        Experience,
+        ExperienceCountry,
+        Funding,
+        Donor,
+        Sector,
+        SectorCategory,
+    ):
+        post_save.connect(
+            bump_generation, sender=model, dispatch_uid=f"directory-cache-save-{model.__name__}"
+        )
+        post_delete.connect(
+            bump_generation, sender=model, dispatch_uid=f"directory-cache-delete-{model.__name__}"
+        )
+    m2m_changed.connect(
+        bump_generation, sender=Experience.sectors.through, dispatch_uid="directory-cache-m2m"
+    )

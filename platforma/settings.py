@@ -217,7 +217,8 @@ else:
 PUBLIC_PAGE_CACHE = envbool("PUBLIC_PAGE_CACHE", True)
 PUBLIC_PAGE_CACHE_TIMEOUT = envint("PUBLIC_PAGE_CACHE_TIMEOUT", 300)
 
-# BENCHMARK=1 routes a bare "ok" view at /bench/bare/ for `make bench` (scripts/bench.py); never in production.
+# BENCHMARK=1 routes a bare "ok" view at /bench/bare/ for `make bench` (scripts/bench.py);
+# never set it in production.
 BENCHMARK_VIEW = envbool("BENCHMARK", False)
 
 # Security: production settings pass `manage.py check --deploy`.

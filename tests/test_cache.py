@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def org(db):
-    return Organisation.objects.create(name_fr="Ville de Kaya", name_en="City of Kaya", country="BF", slug="kaya")
+    return Organisation.objects.create(
+        name_fr="Ville de Kaya", name_en="City of Kaya", country="BF", slug="kaya"
+    )
 
 
 @pytest.fixture
@@ -27,7 +29,9 @@ def sector(db):
     from institutions.models import SectorCategory
 
     category = SectorCategory.objects.create(code="140", name_fr="Eau", name_en="Water")
-    return Sector.objects.create(code="14030", category=category, name_fr="Eau potable", name_en="Drinking water")
+    return Sector.objects.create(
+        code="14030", category=category, name_fr="Eau potable", name_en="Drinking water"
+    )
 
 
 def test_second_anonymous_request_is_served_from_cache(client, org, django_assert_num_queries):
@@ -39,8 +43,9 @@ def test_second_anonymous_request_is_served_from_cache(client, org, django_asser
     assert second.content == first.content
 
 
-@pytest.mark.parametrize("lang,old,new", [("fr", "Ville de Kaya", "Commune de Kaya"),
-                                          ("en", "City of Kaya", "Kaya Municipality")])
+@pytest.mark.parametrize(
+    "lang,old,new", [("fr", "Ville de Kaya", "Commune de Kaya"), ("en", "City of Kaya", "Kaya Municipality")]
+)
 def test_edit_shows_at_once_on_profile_and_search(client, org, lang, old, new):
     for url in (f"/{lang}/organisations/kaya/", f"/{lang}/"):
         assert old in client.get(url).content.decode()
@@ -68,8 +73,13 @@ def test_unpublishing_hides_at_once(client, org):
 
 
 def _make_experience(org):
-    return Experience.objects.create(organisation=org, title_fr="Eau à Kaya", role="partner", cost=Decimal("1000"),
-                                     start_date=datetime.date(2010, 1, 1))
+    return Experience.objects.create(
+        organisation=org,
+        title_fr="Eau à Kaya",
+        role="partner",
+        cost=Decimal("1000"),
+        start_date=datetime.date(2010, 1, 1),
+    )
 
 
 # Every kind of change a public page can show makes the cached pages stale (a new generation), and the
@@ -80,9 +90,11 @@ CHANGES = {
     "experience added": lambda org, sector: _make_experience(org),
     "experience sectors changed": lambda org, sector: _make_experience(org).sectors.add(sector),
     "experience country added": lambda org, sector: ExperienceCountry.objects.create(
-        experience=_make_experience(org), country="ML"),
+        experience=_make_experience(org), country="ML"
+    ),
     "funding added": lambda org, sector: Funding.objects.create(
-        experience=_make_experience(org), donor=Donor.objects.create(name_fr="AFD"), amount=Decimal("10")),
+        experience=_make_experience(org), donor=Donor.objects.create(name_fr="AFD"), amount=Decimal("10")
+    ),
     "donor renamed": lambda org, sector: Donor.objects.create(name_fr="AFD").save(),
     "sector renamed": lambda org, sector: sector.save(),
     "category renamed": lambda org, sector: sector.category.save(),
@@ -190,7 +202,7 @@ def test_cache_on_serves_stored_page_until_a_change(client, org):
 # The decorator on its own, with views that must not be stored.
 
 
-def _calls(view, request_factory=RequestFactory(), n=2, **extra):
+def _calls(view, n=2, **extra):
     calls = []
 
     def counted(request):
@@ -199,7 +211,7 @@ def _calls(view, request_factory=RequestFactory(), n=2, **extra):
 
     wrapped = cache_public_page(60)(counted)
     for _ in range(n):
-        wrapped(request_factory.get("/fr/x/", **extra))
+        wrapped(RequestFactory().get("/fr/x/", **extra))
     return len(calls)
 
 

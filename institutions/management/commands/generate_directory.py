@@ -13,6 +13,7 @@ import unicodedata
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections, transaction
 from django.utils import translation
@@ -334,6 +335,9 @@ class Command(BaseCommand):
         sectors = list(Sector.objects.active().only("pk", "code"))
         if not sectors:
             raise CommandError("No sectors: run `manage.py load_sectors` first.")
+        # With DEBUG on, Django keeps the text of every query: megabytes per bulk INSERT, formatted at a
+        # cost and kept by the thousand. Generated data needs no query log.
+        settings.DEBUG = False
         started = time.monotonic()
         if options["clear"]:
             self.stdout.write(f"Deleted {self.clear()} generated organisations.")

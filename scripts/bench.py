@@ -364,7 +364,7 @@ def machine():
         "organisations": Organisation.objects.count(),
         "published_organisations": Organisation.objects.published().count(),
         "experiences": Experience.objects.count(),
-        "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -372,53 +372,56 @@ def fmt(value, unit=""):
     return "-" if value is None else f"{value}{unit}"
 
 
-def print_table(rows, throughput, info):
-    print()
-    print(
+def format_table(rows, throughput, info):
+    lines = []
+    out = lines.append  # built as text: printed and saved next to the JSON
+    out("")
+    out(
         f"{info['organisations']} organisations, {info['experiences']} experiences on {info['database']}; "
-        f"{info['cpu']}, {info['cores']} cores"
+        f"{info['cpu']}, {info['cores']} cores, load average {info['load_average_at_start']} at start"
     )
     header = (
         f"{'scenario':<22} {'status':>7} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} {'warm p95':>9} "
         f"{'SQL':>5} {'target':>16}"
     )
-    print(header)
-    print("-" * len(header))
+    out(header)
+    out("-" * len(header))
     for row in rows:
         if "cold" not in row:
-            print(f"{row['scenario']:<22} {row['status']:>7}")
+            out(f"{row['scenario']:<22} {row['status']:>7}")
             continue
         target = ""
         if "target_p95_ms" in row:
             target = f"<={row['target_p95_ms']} ms " + ("ok" if row["meets_target"] else "MISSED")
         queries = f"{row['queries_cold']}/{row['queries_warm']}"
         cold, warm = row["cold"], row["warm"]
-        print(
+        out(
             f"{row['scenario']:<22} {row['status']:>7} {cold['p50_ms']:>7.1f}ms {cold['p95_ms']:>7.1f}ms "
             f"{warm['p50_ms']:>7.1f}ms {warm['p95_ms']:>7.1f}ms {queries:>5} {target:>16}"
         )
         if row.get("rss"):
             rss = row["rss"]
             if "error" in rss:
-                print(f"{'':<22} export memory probe failed: {rss['error'][-200:]}")
+                out(f"{'':<22} export memory probe failed: {rss['error'][-200:]}")
             else:
-                print(
+                out(
                     f"{'':<22} export: {rss['bytes']} bytes, streaming={rss['streaming']}, RSS "
                     f"{rss['baseline_mib']} MiB before, peak {rss['peak_mib']} MiB"
                 )
-    print("(times in ms of server time per request; SQL = queries cold/warm; target = p95 cold, ≤10 queries)")
-    print()
+    out("(times in ms of server time per request; SQL = queries cold/warm; target = p95 cold, ≤10 queries)")
+    out("")
     for label, result in throughput.items():
         if not isinstance(result, dict) or "bare" not in result:
-            print(f"throughput {label}: {result}")
+            out(f"throughput {label}: {result}")
             continue
         ratio = result["ratio"]
         verdict = "ok" if ratio is not None and ratio >= result["target_ratio"] else "MISSED"
-        print(
+        out(
             f"throughput {label:<10}: search {fmt(result['search']['rps'])} req/s, bare view "
             f"{fmt(result['bare']['rps'])} req/s, ratio {fmt(ratio)} (target ≥{result['target_ratio']}: "
             f"{verdict})"
         )
+    return "\n".join(lines)
 
 
 def masked_database_url():
@@ -451,7 +454,8 @@ def main():
     if not args.no_wrk:
         print("Throughput under gunicorn (2 workers) with wrk:", flush=True)
         throughput = measure_throughput(args, "/fr/")
-    print_table(rows, throughput, info)
+    table = format_table(rows, throughput, info)
+    print(table)
 
     python = Path(sys.executable)
     python = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
@@ -475,7 +479,8 @@ def main():
         )
         + "\n"
     )
-    print(f"\nWritten to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    path.with_suffix(".txt").write_text(f"$ {command}\n{table}\n")
+    print(f"\nWritten to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} (and .txt)")
     print(f"Repeat with: {command}")
 
 

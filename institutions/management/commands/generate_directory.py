@@ -348,10 +348,11 @@ class Command(BaseCommand):
         bump_generation()  # bulk inserts send no signals: make cached public pages stale here
         if connection.vendor == "postgresql":
             # Fresh statistics so the planner knows the new sizes, and a visibility map so counts can use
-            # index-only scans (VACUUM runs outside a transaction: Django is in autocommit here).
+            # index-only scans. VACUUM cannot run inside a transaction (as when called from a test).
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
             with connection.cursor() as cursor:
                 for model in TABLES:
-                    cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+                    cursor.execute(f"{command} {model._meta.db_table}")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Now {Organisation.objects.count()} organisations, {Experience.objects.count()} experiences "

@@ -66,3 +66,9 @@ def test_gunicorn_default_workers_follow_the_cores(monkeypatch):
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["workers"] == multiprocessing.cpu_count() * 2 + 1
     assert conf["bind"] == "0.0.0.0:8000"
+
+
+@pytest.mark.django_db
+def test_benchmark_view_is_not_routed_unless_asked(client, settings):
+    assert settings.BENCHMARK_VIEW is False  # BENCHMARK unset, as in production
+    assert client.get("/bench/bare/").status_code == 404

@@ -57,3 +57,8 @@ SECONDS ?= 30
 CONCURRENCY ?= 20
 load: db
 	$(PY) scripts/load.py --seconds $(SECONDS) --concurrency $(CONCURRENCY)
+
+# Performance figures on the configured database (DATABASE_URL): server time per scenario, SQL queries,
+# export memory, gunicorn throughput with wrk. Not part of `make test`. See README "Performance".
+bench: install
+	$(PY) scripts/bench.py

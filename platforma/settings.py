@@ -143,6 +143,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# Optional PostgreSQL read replica for heavy reads that tolerate a little lag (institutions/routers.py).
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env("DATABASE_REPLICA_URL"), conn_max_age=envint("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the replica is the test database itself
+DATABASE_ROUTERS = ["institutions.routers.PrimaryReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -224,6 +232,15 @@ if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Full-page cache of anonymous public pages (institutions/cache.py); PUBLIC_PAGE_CACHE=0 turns it off
+# (the benchmark measures both). Seconds a cached page lives at most; edits invalidate it at once anyway.
+PUBLIC_PAGE_CACHE = envbool("PUBLIC_PAGE_CACHE", True)
+PUBLIC_PAGE_CACHE_TIMEOUT = envint("PUBLIC_PAGE_CACHE_TIMEOUT", 300)
+
+# BENCHMARK=1 routes a bare "ok" view at /bench/bare/ for `make bench` (scripts/bench.py);
+# never set it in production.
+BENCHMARK_VIEW = envbool("BENCHMARK", False)
 
 # Security: production settings pass `manage.py check --deploy`.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -17,6 +17,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
 ]
 
+if settings.BENCHMARK_VIEW:
+    from . import views
+
+    urlpatterns.append(path("bench/bare/", views.bare))
+
 urlpatterns += i18n_patterns(
     path("partners/", include("accounts.urls")),
     path("", include("institutions.urls")),

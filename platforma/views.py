@@ -69,3 +69,9 @@ def csrf_failure(request, reason=""):
         "csrf_failure", extra={"data": {"path": request.path, "reason": reason}}
     )
     return render(request, "403_csrf.html", status=403)
+
+
+def bare(request):
+    """The framework's ceiling for `make bench`: every middleware, no work. Routed only when
+    settings.BENCHMARK_VIEW is on (env BENCHMARK=1), never in production."""
+    return HttpResponse("ok", content_type="text/plain")

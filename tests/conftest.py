@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import translation
 
@@ -16,6 +17,14 @@ def _reset_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: the database is rolled back between tests, cached pages are
+    not, and data made with bulk_create() sends no signal that would make them stale."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -1,0 +1,403 @@
+"""Reference lists for `generate_directory`: real places and donors, bilingual phrases.
+
+Kept apart from the command so the command reads as the procedure it is. Everything here is plain data;
+the weights only shape the distribution (most partners are French-speaking local authorities working in
+West Africa, as in the real directory).
+"""
+
+# (country code, weight as an organisation's home country, cities)
+HOME_COUNTRIES = [
+    (
+        "FR",
+        30,
+        [
+            "Paris",
+            "Lyon",
+            "Marseille",
+            "Toulouse",
+            "Nantes",
+            "Strasbourg",
+            "Lille",
+            "Bordeaux",
+            "Rennes",
+            "Grenoble",
+            "Montpellier",
+            "Besançon",
+            "Dijon",
+            "Orléans",
+            "Angers",
+            "Brest",
+            "Nancy",
+            "Metz",
+            "Rouen",
+            "Limoges",
+            "Poitiers",
+            "Clermont-Ferrand",
+            "Saint-Étienne",
+            "Villeurbanne",
+            "Évry",
+            "Cergy",
+            "Aubervilliers",
+            "Montreuil",
+            "Échirolles",
+            "Chambéry",
+            "Niort",
+            "Périgueux",
+        ],
+    ),
+    ("BE", 6, ["Bruxelles", "Liège", "Namur", "Charleroi", "Mons", "Gand", "Anvers", "Louvain-la-Neuve"]),
+    ("CH", 3, ["Genève", "Lausanne", "Neuchâtel", "Fribourg", "Sion", "Berne"]),
+    ("CA", 4, ["Montréal", "Québec", "Gatineau", "Sherbrooke", "Moncton", "Ottawa", "Trois-Rivières"]),
+    ("LU", 1, ["Luxembourg", "Esch-sur-Alzette", "Differdange"]),
+    ("IT", 3, ["Torino", "Milano", "Roma", "Bologna", "Firenze", "Napoli"]),
+    ("ES", 3, ["Barcelona", "Madrid", "Valencia", "Sevilla", "Bilbao"]),
+    ("DE", 2, ["Köln", "München", "Bonn", "Hamburg", "Stuttgart"]),
+    ("PT", 1, ["Lisboa", "Porto", "Coimbra"]),
+    ("SN", 5, ["Dakar", "Saint-Louis", "Thiès", "Ziguinchor", "Kaolack", "Podor", "Louga", "Rufisque"]),
+    ("ML", 4, ["Bamako", "Ségou", "Mopti", "Kayes", "Sikasso", "Tombouctou"]),
+    ("BF", 4, ["Ouagadougou", "Bobo-Dioulasso", "Koudougou", "Ouahigouya", "Banfora", "Kaya"]),
+    ("CI", 4, ["Abidjan", "Bouaké", "Yamoussoukro", "Korhogo", "San-Pédro", "Daloa"]),
+    ("NE", 2, ["Niamey", "Zinder", "Maradi", "Agadez", "Tahoua"]),
+    ("BJ", 3, ["Cotonou", "Porto-Novo", "Parakou", "Abomey", "Ouidah"]),
+    ("TG", 2, ["Lomé", "Kara", "Sokodé", "Atakpamé"]),
+    ("CM", 3, ["Yaoundé", "Douala", "Bafoussam", "Garoua", "Dschang"]),
+    ("MA", 3, ["Rabat", "Casablanca", "Fès", "Marrakech", "Agadir", "Chefchaouen"]),
+    ("TN", 2, ["Tunis", "Sfax", "Sousse", "Kairouan", "Bizerte"]),
+    ("DZ", 1, ["Alger", "Oran", "Constantine", "Tlemcen"]),
+    ("MG", 2, ["Antananarivo", "Toamasina", "Mahajanga", "Fianarantsoa", "Antsirabe"]),
+    ("HT", 2, ["Port-au-Prince", "Cap-Haïtien", "Jacmel", "Les Cayes"]),
+    ("CD", 2, ["Kinshasa", "Lubumbashi", "Goma", "Bukavu", "Kisangani"]),
+    ("CG", 1, ["Brazzaville", "Pointe-Noire"]),
+    ("GA", 1, ["Libreville", "Port-Gentil"]),
+    ("GN", 1, ["Conakry", "Kankan", "Labé"]),
+    ("MR", 1, ["Nouakchott", "Nouadhibou", "Rosso"]),
+    ("TD", 1, ["N'Djamena", "Moundou"]),
+    ("RW", 1, ["Kigali", "Huye"]),
+    ("BI", 1, ["Bujumbura", "Gitega"]),
+    ("LB", 1, ["Beyrouth", "Tripoli", "Saïda", "Byblos"]),
+    ("VN", 1, ["Hanoï", "Hué", "Hô-Chi-Minh-Ville", "Da Nang"]),
+    ("KH", 1, ["Phnom Penh", "Siem Reap", "Battambang"]),
+    ("LA", 1, ["Vientiane", "Luang Prabang"]),
+    ("RO", 1, ["Bucarest", "Cluj-Napoca", "Iași"]),
+    ("MD", 1, ["Chișinău", "Bălți"]),
+    ("AM", 1, ["Erevan", "Gyumri"]),
+    ("BR", 1, ["São Paulo", "Belo Horizonte", "Porto Alegre", "Recife"]),
+    ("PS", 1, ["Ramallah", "Bethléem", "Naplouse"]),
+]
+
+# Where experiences take place ("worked in"), weighted towards the partner countries of the real directory.
+WORK_COUNTRIES = [
+    ("BF", 10),
+    ("ML", 9),
+    ("SN", 9),
+    ("CI", 8),
+    ("NE", 6),
+    ("BJ", 6),
+    ("TG", 5),
+    ("CM", 5),
+    ("MG", 5),
+    ("MA", 5),
+    ("TN", 4),
+    ("HT", 4),
+    ("CD", 4),
+    ("MR", 3),
+    ("GN", 3),
+    ("TD", 2),
+    ("CG", 2),
+    ("GA", 2),
+    ("RW", 2),
+    ("BI", 2),
+    ("LB", 3),
+    ("PS", 2),
+    ("VN", 3),
+    ("KH", 2),
+    ("LA", 2),
+    ("DZ", 2),
+    ("MD", 1),
+    ("AM", 1),
+    ("RO", 1),
+    ("UA", 1),
+    ("BR", 1),
+    ("NI", 1),
+    ("BO", 1),
+    ("PE", 1),
+    ("CO", 1),
+    ("FR", 2),
+]
+
+# Syllables for synthetic town names, so 100,000 organisations are not all "Ville de Paris".
+TOWN_PREFIXES = [
+    "Saint-",
+    "Sainte-",
+    "Villeneuve-",
+    "Mont",
+    "Beau",
+    "Châtel",
+    "Neuf",
+    "Roche",
+    "Font",
+    "Val",
+    "Bois-",
+    "Pont-",
+    "Bel",
+    "Mar",
+    "Lan",
+    "Ker",
+    "Plou",
+    "Cha",
+    "Ville",
+    "Ro",
+]
+TOWN_ROOTS = [
+    "martin",
+    "pierre",
+    "lac",
+    "mont",
+    "bourg",
+    "champ",
+    "vallon",
+    "chêne",
+    "rivière",
+    "sable",
+    "fontaine",
+    "genêt",
+    "rocher",
+    "anne",
+    "étienne",
+    "laurent",
+    "geneviève",
+    "colline",
+    "plaine",
+    "verger",
+    "moulin",
+    "forêt",
+    "pré",
+    "marais",
+    "source",
+]
+TOWN_SUFFIXES = [
+    "",
+    "",
+    "",
+    "-sur-Loire",
+    "-sur-Mer",
+    "-les-Bains",
+    "-le-Haut",
+    "-en-Vallée",
+    "-la-Forêt",
+    "ville",
+    "court",
+    "ac",
+    "-sur-Seine",
+    "-du-Lac",
+]
+
+# (kind, weight)
+KINDS = [
+    ("municipality", 60),
+    ("regional", 20),
+    ("national_association", 8),
+    ("international_network", 4),
+    ("other", 8),
+]
+
+# Themes: French and English phrase, the OECD category an action on that theme is filed under.
+THEMES = [
+    ("l'accès à l'eau potable", "access to drinking water", "140"),
+    ("l'assainissement et l'hygiène", "sanitation and hygiene", "140"),
+    ("la gestion de l'eau", "water management", "140"),
+    ("la gestion des déchets", "waste management", "140"),
+    ("la décentralisation", "decentralisation", "151"),
+    ("la gouvernance locale", "local governance", "151"),
+    ("l'état civil", "civil registration", "151"),
+    ("la finance locale", "local finance", "151"),
+    ("la participation citoyenne", "citizen participation", "151"),
+    ("l'égalité femmes-hommes", "gender equality", "151"),
+    ("la santé de base", "basic health", "122"),
+    ("l'éducation primaire", "primary education", "112"),
+    ("la formation professionnelle", "vocational training", "113"),
+    ("le développement économique local", "local economic development", "250"),
+    ("la mobilité urbaine", "urban mobility", "210"),
+    ("l'éclairage public solaire", "solar street lighting", "232"),
+    ("la planification urbaine", "urban planning", "430"),
+    ("l'agriculture périurbaine", "peri-urban agriculture", "311"),
+    ("la protection du patrimoine", "heritage protection", "160"),
+    ("la culture et la jeunesse", "culture and youth", "160"),
+    ("l'adaptation au changement climatique", "climate change adaptation", "410"),
+    ("la prévention des catastrophes", "disaster prevention", "740"),
+    ("le tourisme durable", "sustainable tourism", "332"),
+    ("la sécurité alimentaire", "food security", "520"),
+]
+
+# Phrases that take any theme: "Programme pour l'accès à l'eau potable à Kaya".
+ACTIONS = [
+    ("Programme pour", "Programme for"),
+    ("Projet pour", "Project for"),
+    ("Partenariat pour", "Partnership for"),
+    ("Appui institutionnel pour", "Institutional support for"),
+    ("Coopération décentralisée pour", "Decentralised cooperation for"),
+    ("Initiative conjointe pour", "Joint initiative for"),
+    ("Renforcement des capacités pour", "Capacity building for"),
+]
+
+OBJECTIVES = [
+    (
+        "Améliorer {theme} pour {n} habitants de {place} et renforcer les capacités des services municipaux.",
+        "Improve {theme} for {n} inhabitants of {place} and strengthen the capacities of municipal services.",
+    ),
+    (
+        "Accompagner la collectivité de {place} dans {theme} par des échanges entre élus et techniciens.",
+        "Support the local authority of {place} in {theme} through exchanges between elected officials "
+        "and staff.",
+    ),
+    (
+        "Mettre en place un service public durable pour {theme} à {place}, géré par la commune.",
+        "Set up a lasting public service for {theme} in {place}, run by the municipality.",
+    ),
+]
+
+RESULTS = [
+    (
+        "{m} agents formés ; {k} équipements installés ; un plan d'action adopté par le conseil municipal.",
+        "{m} staff trained; {k} facilities installed; an action plan adopted by the municipal council.",
+    ),
+    (
+        "{n} habitants bénéficiaires ; un comité de suivi mis en place avec la société civile.",
+        "{n} residents benefited; a monitoring committee set up with civil society.",
+    ),
+    (
+        "Un diagnostic partagé, {k} projets pilotes et une stratégie locale pour {theme}.",
+        "A shared assessment, {k} pilot projects and a local strategy for {theme}.",
+    ),
+]
+
+DESCRIPTIONS = [
+    (
+        "{name} mène depuis {year} des actions de coopération décentralisée, notamment pour {theme}.",
+        "{name} has carried out decentralised cooperation since {year}, in particular for {theme}.",
+    ),
+    (
+        "Nos priorités : {theme} et {theme2}, avec nos partenaires en Afrique de l'Ouest et ailleurs.",
+        "Our priorities: {theme} and {theme2}, with our partners in West Africa and elsewhere.",
+    ),
+    (
+        "La collectivité compte {n} habitants et un service des relations internationales de {m} personnes.",
+        "The authority has {n} inhabitants and an international relations department of {m} people.",
+    ),
+    (
+        "Membre de plusieurs réseaux de villes, elle partage son expérience de {theme}.",
+        "A member of several city networks, it shares its experience of {theme}.",
+    ),
+]
+
+# (acronym, French name, English name): about forty funders of decentralised cooperation.
+DONORS = [
+    (
+        "CE – ANE-AL",
+        "Commission européenne – Acteurs non étatiques et autorités locales",
+        "European Commission – Non-State Actors and Local Authorities",
+    ),
+    (
+        "CE – OSC-AL",
+        "Commission européenne – Organisations de la société civile et autorités locales",
+        "European Commission – Civil Society Organisations and Local Authorities",
+    ),
+    ("AFD", "Agence française de développement", "French Development Agency"),
+    (
+        "MEAE",
+        "Ministère de l'Europe et des Affaires étrangères",
+        "French Ministry for Europe and Foreign Affairs",
+    ),
+    (
+        "DAECT",
+        "Délégation pour l'action extérieure des collectivités territoriales",
+        "Delegation for the External Action of Local Authorities",
+    ),
+    (
+        "DDC",
+        "Direction du développement et de la coopération (Suisse)",
+        "Swiss Agency for Development and Cooperation",
+    ),
+    ("GIZ", "Agence allemande de coopération internationale", "German Agency for International Cooperation"),
+    (
+        "AECID",
+        "Agence espagnole de coopération internationale pour le développement",
+        "Spanish Agency for International Development Cooperation",
+    ),
+    (
+        "AICS",
+        "Agence italienne de coopération au développement",
+        "Italian Agency for Development Cooperation",
+    ),
+    ("Enabel", "Agence belge de développement", "Belgian Development Agency"),
+    (
+        "Sida",
+        "Agence suédoise de coopération internationale au développement",
+        "Swedish International Development Cooperation Agency",
+    ),
+    (
+        "Norad",
+        "Agence norvégienne de coopération au développement",
+        "Norwegian Agency for Development Cooperation",
+    ),
+    ("Danida", "Coopération danoise au développement", "Danish International Development Agency"),
+    (
+        "FCDO",
+        "Ministère britannique des Affaires étrangères et du Développement",
+        "Foreign, Commonwealth & Development Office",
+    ),
+    (
+        "USAID",
+        "Agence des États-Unis pour le développement international",
+        "United States Agency for International Development",
+    ),
+    ("JICA", "Agence japonaise de coopération internationale", "Japan International Cooperation Agency"),
+    ("KOICA", "Agence coréenne de coopération internationale", "Korea International Cooperation Agency"),
+    ("AMC", "Affaires mondiales Canada", "Global Affairs Canada"),
+    (
+        "LuxDev",
+        "Agence luxembourgeoise pour la coopération au développement",
+        "Luxembourg Development Cooperation Agency",
+    ),
+    ("BM", "Banque mondiale", "World Bank"),
+    ("BAD", "Banque africaine de développement", "African Development Bank"),
+    ("BEI", "Banque européenne d'investissement", "European Investment Bank"),
+    ("BOAD", "Banque ouest-africaine de développement", "West African Development Bank"),
+    ("BID", "Banque interaméricaine de développement", "Inter-American Development Bank"),
+    ("PNUD", "Programme des Nations unies pour le développement", "United Nations Development Programme"),
+    (
+        "ONU-Habitat",
+        "Programme des Nations unies pour les établissements humains",
+        "United Nations Human Settlements Programme",
+    ),
+    ("UNICEF", "Fonds des Nations unies pour l'enfance", "United Nations Children's Fund"),
+    ("FENU", "Fonds d'équipement des Nations unies", "United Nations Capital Development Fund"),
+    (
+        "FAO",
+        "Organisation des Nations unies pour l'alimentation et l'agriculture",
+        "Food and Agriculture Organization of the United Nations",
+    ),
+    (
+        "FIDA",
+        "Fonds international de développement agricole",
+        "International Fund for Agricultural Development",
+    ),
+    (
+        "OIF",
+        "Organisation internationale de la Francophonie",
+        "International Organisation of La Francophonie",
+    ),
+    ("AIMF – Fonds", "Fonds de coopération de l'AIMF", "AIMF Cooperation Fund"),
+    ("AESN", "Agence de l'eau Seine-Normandie", "Seine-Normandy Water Agency"),
+    ("AERMC", "Agence de l'eau Rhône Méditerranée Corse", "Rhône-Mediterranean-Corsica Water Agency"),
+    ("AELB", "Agence de l'eau Loire-Bretagne", "Loire-Brittany Water Agency"),
+    ("Région IDF", "Région Île-de-France", "Île-de-France Region"),
+    ("CdE", "Conseil de l'Europe", "Council of Europe"),
+    ("FMDV", "Fonds mondial pour le développement des villes", "Global Fund for Cities Development"),
+    ("CGLU", "Cités et gouvernements locaux unis", "United Cities and Local Governments"),
+    ("VNG", "VNG International", "VNG International"),
+    ("FBMG", "Fondation Bill & Melinda Gates", "Bill & Melinda Gates Foundation"),
+]
+
+# Categories most partners work in: competences and experience sectors are drawn from these half the time.
+POPULAR_CATEGORIES = ["140", "151", "112", "122", "160", "250", "410", "430", "311", "210"]

@@ -2,6 +2,7 @@
 
 import pytest
 import search_data
+from django.core.management import get_commands
 from django.db import connection
 
 from institutions.models import Organisation
@@ -204,3 +205,43 @@ def test_search_page_query_count_does_not_grow_with_results(
     with django_assert_max_num_queries(PAGE_QUERIES):
         response = client.get("/fr/", {"q": "commune", "sector": "140", "page": "2"})
     assert response.context["page"].paginator.count == size
+
+
+# --- with the demo data (run once load_demo has landed) ---------------------------------------------
+
+demo_data = pytest.mark.skipif("load_demo" not in get_commands(), reason="needs manage.py load_demo")
+
+
+@demo_data
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "AIMF"},
+        {"q": "maires francophones"},
+        {"q": "Ouagadougou"},
+        {"q": "décentralisation"},
+        {"q": "decentralisation"},
+        {"sector": "14030"},
+        {"sector": "140"},
+        {"worked_in": "CI"},
+    ],
+)
+def test_demo_aimf_is_found(client, demo, lang, params):
+    found = [
+        o.slug for o in client.get(f"/{lang}/", {**params, "page": "1"}).context["page"].paginator.object_list
+    ]
+    assert "aimf" in found
+
+
+@demo_data
+def test_demo_aimf_is_not_in_education_policy(client, demo):
+    response = client.get("/en/", {"sector": "11110"})
+    assert "aimf" not in [o.slug for o in response.context["page"].paginator.object_list]
+
+
+@demo_data
+@postgresql_only
+def test_demo_typo_finds_aimf(client, demo):
+    response = client.get("/fr/", {"q": "Ouagadogou"})
+    assert "aimf" in [o.slug for o in response.context["page"].paginator.object_list]

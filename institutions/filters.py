@@ -21,7 +21,7 @@ from django_countries import countries
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 
 from .models import Competence, Organisation, Sector, SectorCategory
-from .search import MAX_QUERY_LENGTH, search
+from .search import MAX_QUERY_LENGTH, search, spelled_nowhere
 
 MAX_VALUES = 50  # values kept per criterion
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -233,7 +233,14 @@ class OrganisationFilter(django_filters.FilterSet):
                 queryset = apply(queryset, data[name])
         if skip != "active" and (data.get("active_from") or data.get("active_to")):
             queryset = _active(queryset, data.get("active_from"), data.get("active_to"))
-        return search(queryset, self.text)
+        return search(queryset, self.text, typos=self.typos)
+
+    @property
+    def typos(self):
+        """Asked once per request (PostgreSQL): the page searches the same text for results and facets."""
+        if not hasattr(self, "_typos"):
+            self._typos = spelled_nowhere(self.text, self.queryset.db)
+        return self._typos
 
     def filter_queryset(self, queryset):
         queryset = self.narrowed(queryset).annotate(experience_count=experience_count())

@@ -29,7 +29,6 @@ from django.db.models.signals import post_delete, post_save
 
 MAX_QUERY_LENGTH = 200  # characters kept from `q`: longer input is cut at a word boundary
 MAX_WORDS = 12  # SQLite: one LIKE per word
-SEARCH_CONFIGS = ("french", "english")
 
 # Letters NFKD does not decompose into a base letter plus accents.
 _LIGATURES = str.maketrans(
@@ -174,41 +173,73 @@ def connect_signals():
 # --- searching --------------------------------------------------------------------------------------
 
 
-class ToTsVector(Func):
-    """to_tsvector('<config>'::regconfig, search_document): the exact expression of the GIN indexes."""
+class StoredSearchVector(Func):
+    """The `search_vector` column (PostgreSQL only, added by migration 0002_search_indexes): generated from
+    search_document with French and English stemming, stored, GIN-indexed. Stored because computing
+    to_tsvector per row made a common word cost a second per 20,000 organisations.
+
+    Not a model field (SQLite has no tsvector): compiled as search_document's column, renamed, so the
+    table alias Django chose (U0 in subqueries) stays right."""
 
     output_field = SearchVectorField()
 
-    def __init__(self, config):
-        super().__init__(F("search_document"), config=config)
+    def __init__(self):
+        super().__init__(F("search_document"))
 
-    template = "to_tsvector('%(config)s'::regconfig, %(expressions)s)"
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        column = connection.ops.quote_name("search_document")
+        assert sql.endswith(column), sql
+        return sql[: -len(column)] + connection.ops.quote_name("search_vector"), params
 
 
 def _first_line(expression):
     return Func(expression, Value("\n"), Value(1), function="split_part")
 
 
-def search(queryset, q):
-    """Organisations matching q, annotated with `rank` (higher is better) when q is not empty."""
+def search(queryset, q, typos=None):
+    """Organisations matching q, annotated with `rank` (higher is better) when q is not empty.
+
+    typos (PostgreSQL): look for similar words instead of the words themselves; None = decide with
+    `spelled_nowhere(q)` (one query: pass the answer when searching the same text several times)."""
     q = clean_query(q)
     if not q:
         return queryset
     if connections[queryset.db].vendor == "postgresql":
-        return _search_postgresql(queryset, q)
+        if typos is None:
+            typos = spelled_nowhere(q, queryset.db)
+        return _search_postgresql(queryset, q, typos)
     return _search_simple(queryset, q)
 
 
-def _search_postgresql(queryset, q):
-    condition = Q(search_document__trigram_word_similar=q)
-    rank = TrigramWordSimilarity(q, "search_document") + 2 * TrigramWordSimilarity(
-        q, _first_line(F("search_document"))
+def _text_query(q):
+    return SearchQuery(q, config="french", search_type="websearch") | SearchQuery(
+        q, config="english", search_type="websearch"
     )
-    for config in SEARCH_CONFIGS:
-        query = SearchQuery(q, config=config, search_type="websearch")
-        condition |= Q(SearchVectorExact(ToTsVector(config), query))
-        rank = rank + SearchRank(ToTsVector(config), query)
-    return queryset.filter(condition).annotate(rank=rank)
+
+
+def spelled_nowhere(q, using="default"):
+    """True when no document holds the words of q (French or English stems): then q is probably
+    misspelt and the trigram search (slower: it compares every candidate document) takes over."""
+    from .models import Organisation
+
+    q = clean_query(q)
+    if not q or connections[using].vendor != "postgresql":
+        return False
+    condition = SearchVectorExact(StoredSearchVector(), _text_query(q))
+    return not Organisation.objects.using(using).filter(condition).exists()
+
+
+def _search_postgresql(queryset, q, typos):
+    names = TrigramWordSimilarity(q, _first_line(F("search_document")))
+    if typos:
+        # "Ouagadogou" shares most trigrams with "ouagadougou": pg_trgm word similarity, GIN trigram index.
+        matches = queryset.filter(search_document__trigram_word_similar=q)
+        return matches.annotate(rank=TrigramWordSimilarity(q, "search_document") + 2 * names)
+    query = _text_query(q)
+    matches = queryset.filter(SearchVectorExact(StoredSearchVector(), query))
+    # Names and acronym first: their similarity to q outweighs any full-text rank.
+    return matches.annotate(rank=SearchRank(StoredSearchVector(), query) + 2 * names)
 
 
 def _search_simple(queryset, q):

@@ -7,6 +7,9 @@ class InstitutionsConfig(AppConfig):
     verbose_name = _("Institutions")
 
     def ready(self):
-        from . import cache
+        from . import cache, search
 
         cache.connect_signals()  # edits make cached public pages stale at once
+        # Keeps Organisation.search_document up to date when an organisation, experience, funding or donor
+        # changes.
+        search.connect_signals()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exports, feeds, views
 from .cache import cache_public_page
 
 app_name = "directory"
@@ -8,6 +8,12 @@ app_name = "directory"
 urlpatterns = [
     # Anonymous visitors get cached pages, invalidated on every data change (institutions/cache.py).
     path("", cache_public_page()(views.search), name="search"),
+    path("print/", cache_public_page()(views.print_results), name="print_results"),
+    path("feed/rss/", cache_public_page()(feeds.OrganisationsFeed()), name="feed_rss"),
+    path("feed/atom/", cache_public_page()(feeds.OrganisationsAtomFeed()), name="feed_atom"),
+    # Exports stream: not cached (a cached copy would hold the whole file in memory).
+    path("export.csv", exports.export_csv, name="export_csv"),
+    path("export.json", exports.export_json, name="export_json"),
     path("organisations/<slug:slug>/", cache_public_page()(views.profile), name="profile"),
     path("organisations/<slug:slug>/print/", cache_public_page()(views.profile_print), name="profile_print"),
 ]

@@ -1,17 +1,93 @@
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from experiences.models import Experience, Funding
 
+from .filters import SORT_CHOICES, OrganisationFilter
 from .models import Competence, Organisation
 from .templatetags.platforma import translated_field
 
+PAGE_SIZE = 20
+# The views the search page links with its current criteria.
+LINKED_VIEWS = ["print_results", "feed_rss", "feed_atom", "export_csv", "export_json"]
+PRINT_LIMIT = 2000  # a printed list longer than this is a document nobody prints; the page says so
+
+
+def organisation_search(request):
+    """THE filtered queryset from request.GET: the search page, print view, feeds and exports share it."""
+    return OrganisationFilter(request.GET, queryset=Organisation.objects.published())
+
+
+def with_competences(queryset):
+    """Competences and their sectors for a whole list in one extra query."""
+    return queryset.prefetch_related(
+        Prefetch("competences", queryset=Competence.objects.select_related("sector").order_by("rank", "id"))
+    )
+
+
+def _page_number(value):
+    # page=0 or page=-3 means the first page; page=abc too; page=999999 the last (Paginator.get_page).
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _with_query(url, query):
+    return f"{url}?{query}" if query else url
+
 
 def search(request):
-    organisations = Organisation.objects.published().order_by("name")
-    page = Paginator(organisations, 20).get_page(request.GET.get("page"))
-    return render(request, "directory/search.html", {"page": page})
+    filterset = organisation_search(request)
+    paginator = Paginator(with_competences(filterset.qs), PAGE_SIZE)
+    page = paginator.get_page(_page_number(request.GET.get("page")))
+    query = filterset.querystring()
+    here = reverse("directory:search")
+    page_links = [
+        {
+            "number": n,
+            "url": _with_query(here, filterset.querystring(page=n if n > 1 else None)),
+            "current": n == page.number,
+        }
+        if isinstance(n, int)
+        else {"gap": True}
+        for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    ]
+    ctx = {
+        "filterset": filterset,
+        "criteria": filterset.criteria,
+        "page": page,
+        "page_links": page_links,
+        "previous_url": _with_query(
+            here, filterset.querystring(page=page.number - 1 if page.number > 2 else None)
+        )
+        if page.has_previous()
+        else None,
+        "next_url": _with_query(here, filterset.querystring(page=page.number + 1))
+        if page.has_next()
+        else None,
+        "facets": filterset.facets(),
+        "sort": filterset.sort_order,
+        "sort_choices": SORT_CHOICES,
+        "has_criteria": any(v for k, v in filterset.criteria.items() if k != "sort"),
+        "links": {name: _with_query(reverse(f"directory:{name}"), query) for name in LINKED_VIEWS},
+    }
+    return render(request, "directory/search.html", ctx)
+
+
+def print_results(request):
+    filterset = organisation_search(request)
+    organisations = list(with_competences(filterset.qs)[: PRINT_LIMIT + 1])
+    ctx = {
+        "filterset": filterset,
+        "criteria": filterset.criteria,
+        "organisations": organisations[:PRINT_LIMIT],
+        "truncated": len(organisations) > PRINT_LIMIT,
+        "limit": PRINT_LIMIT,
+    }
+    return render(request, "directory/print_results.html", ctx)
 
 
 def _published_profile(slug):

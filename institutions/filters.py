@@ -1,0 +1,372 @@
+"""The search criteria of DESIGN.md as one django-filter FilterSet, with facet counts.
+
+Plain GET parameters, so every search is a shareable URL and the page, its feeds, print view and exports
+share one definition. Several values of one criterion widen (OR); different criteria narrow (AND). Every
+criterion on related rows is an EXISTS subquery, so no organisation is ever counted twice. Malformed or
+unknown values are dropped one by one (a bad value in a shared link must not void the good ones).
+"""
+
+import datetime
+import re
+from urllib.parse import urlencode
+
+import django_filters
+from django import forms
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from experiences.models import Donor, Experience, ExperienceCountry, Funding
+
+from .models import Competence, Organisation, Sector, SectorCategory
+from .search import MAX_QUERY_LENGTH, search, spelled_nowhere
+
+MAX_VALUES = 50  # values kept per criterion
+YEAR_MIN, YEAR_MAX = 1900, 2100
+SECTOR_CODE = re.compile(r"\d{3}|\d{5}")
+
+SORT_CHOICES = [
+    ("relevance", _("Relevance")),
+    ("name", _("Name")),
+    ("-updated", _("Last updated")),
+    ("-experiences", _("Number of experiences")),
+]
+
+
+def _country(value):
+    value = value.upper()
+    return value if len(value) == 2 and countries.alpha2(value) == value else None
+
+
+def _kind(value):
+    return value if value in Organisation.Kind.values else None
+
+
+def _role(value):
+    return value if value in Experience.Role.values else None
+
+
+def _sector(value):
+    return value if SECTOR_CODE.fullmatch(value) else None
+
+
+def _positive_int(value):
+    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+class ValueListField(forms.Field):
+    """Every value of a repeated GET parameter that `accept` recognises; the others are dropped."""
+
+    widget = forms.SelectMultiple  # reads request.GET.getlist(name)
+
+    def __init__(self, *, accept, **kwargs):
+        self.accept = accept
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        accepted = (self.accept(str(item).strip()[:40]) for item in value)
+        return list(dict.fromkeys(item for item in accepted if item is not None))[:MAX_VALUES]
+
+
+class QueryField(forms.CharField):
+    """Free text, cut at a word boundary instead of refusing a long paste."""
+
+    def to_python(self, value):
+        value = super().to_python(value).replace("\x00", "")
+        if len(value) > MAX_QUERY_LENGTH:
+            cut = value[:MAX_QUERY_LENGTH]
+            value = cut.rsplit(None, 1)[0] if " " in cut else cut
+        return value
+
+
+class ValueListFilter(django_filters.Filter):
+    field_class = ValueListField
+
+
+class YearFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class QueryFilter(django_filters.Filter):
+    field_class = QueryField
+
+
+def _list_filter(accept, label):
+    return ValueListFilter(accept=accept, label=label)
+
+
+def _year_filter(label):
+    return YearFilter(min_value=YEAR_MIN, max_value=YEAR_MAX, label=label)
+
+
+def _sector_q(prefix, values):
+    """A 5-digit code matches itself, a 3-digit category all its codes."""
+    codes = [v for v in values if len(v) == 5]
+    categories = [v for v in values if len(v) == 3]
+    return Q(**{f"{prefix}code__in": codes}) | Q(**{f"{prefix}category__code__in": categories})
+
+
+# One function per criterion: the queryset narrowed to organisations matching any of the values.
+CRITERIA = {
+    "country": lambda qs, v: qs.filter(country__in=v),
+    "kind": lambda qs, v: qs.filter(kind__in=v),
+    "sector": lambda qs, v: qs.filter(
+        Exists(Competence.objects.filter(_sector_q("sector__", v), organisation=OuterRef("pk")))
+    ),
+    "worked_in": lambda qs, v: qs.filter(
+        Exists(ExperienceCountry.objects.filter(experience__organisation=OuterRef("pk"), country__in=v))
+    ),
+    "experience_sector": lambda qs, v: qs.filter(
+        Exists(
+            Experience.sectors.through.objects.filter(
+                _sector_q("sector__", v), experience__organisation=OuterRef("pk")
+            )
+        )
+    ),
+    "donor": lambda qs, v: qs.filter(
+        Exists(Funding.objects.filter(experience__organisation=OuterRef("pk"), donor_id__in=v))
+    ),
+    "role": lambda qs, v: qs.filter(
+        Exists(Experience.objects.filter(organisation=OuterRef("pk"), role__in=v))
+    ),
+}
+
+
+def _active(queryset, year_from, year_to):
+    """Organisations with an experience overlapping [year_from, year_to]; no end date = still going."""
+    if year_from and year_to and year_from > year_to:
+        year_from, year_to = year_to, year_from
+    experiences = Experience.objects.filter(organisation=OuterRef("pk"))
+    if year_to:
+        experiences = experiences.filter(start_date__lte=datetime.date(year_to, 12, 31))
+    if year_from:
+        experiences = experiences.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=datetime.date(year_from, 1, 1))
+        )
+    return queryset.filter(Exists(experiences))
+
+
+def experience_count():
+    return Coalesce(
+        Subquery(
+            Experience.objects.filter(organisation=OuterRef("pk"))
+            .order_by()
+            .values("organisation")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def name_in_language():
+    """The name in the active language, or the other one when it is missing (as the pages show it)."""
+    first, second = ("name_en", "name_fr") if get_language() == "en" else ("name_fr", "name_en")
+    return Lower(Coalesce(NullIf(first, Value("")), second, Value("")))
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    q = QueryFilter(label=_("Search"))
+    country = _list_filter(_country, _("Country"))
+    kind = _list_filter(_kind, _("Kind of organisation"))
+    sector = _list_filter(_sector, _("Field of competence"))
+    worked_in = _list_filter(_country, _("Worked in"))
+    experience_sector = _list_filter(_sector, _("Sector of an experience"))
+    donor = _list_filter(_positive_int, _("Donor"))
+    role = _list_filter(_role, _("Role in the action"))
+    active_from = _year_filter(_("Active from (year)"))
+    active_to = _year_filter(_("Active until (year)"))
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, label=_("Sort by"), empty_label=None)
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        super().__init__(
+            data, queryset=queryset if queryset is not None else Organisation.objects.published(), **kwargs
+        )
+
+    @property
+    def criteria(self):
+        """The accepted values (invalid ones dropped), for templates and links."""
+        if self.is_bound and not hasattr(self.form, "cleaned_data"):
+            self.form.is_valid()  # invalid fields are left out of cleaned_data, the others still apply
+        return getattr(self.form, "cleaned_data", {})
+
+    def querystring(self, **extra):
+        """The accepted criteria as a canonical query string (dropped values stay dropped), for links."""
+        pairs = []
+        for name in self.filters:
+            value = self.criteria.get(name)
+            if value in (None, "", []) or (name == "sort" and value == self.default_sort):
+                continue
+            pairs += [(name, v) for v in value] if isinstance(value, list) else [(name, value)]
+        pairs += [(k, v) for k, v in extra.items() if v is not None]
+        return urlencode(pairs)
+
+    @property
+    def default_sort(self):
+        return "relevance" if self.text else "name"
+
+    @property
+    def text(self):
+        return self.criteria.get("q") or ""
+
+    @property
+    def sort_order(self):
+        sort = self.criteria.get("sort")
+        if sort == "relevance" and not self.text:
+            sort = None
+        return sort or self.default_sort
+
+    def narrowed(self, queryset=None, skip=None):
+        """The queryset narrowed by every criterion except `skip` (a facet ignores its own criterion)."""
+        data = self.criteria
+        queryset = self.queryset.all() if queryset is None else queryset
+        for name, apply in CRITERIA.items():
+            if name != skip and data.get(name):
+                queryset = apply(queryset, data[name])
+        if skip != "active" and (data.get("active_from") or data.get("active_to")):
+            queryset = _active(queryset, data.get("active_from"), data.get("active_to"))
+        return search(queryset, self.text, typos=self.typos)
+
+    @property
+    def typos(self):
+        """Asked once per request (PostgreSQL): the page searches the same text for results and facets."""
+        if not hasattr(self, "_typos"):
+            self._typos = spelled_nowhere(self.text, self.queryset.db)
+        return self._typos
+
+    def filter_queryset(self, queryset):
+        queryset = self.narrowed(queryset).annotate(experience_count=experience_count())
+        sort = self.sort_order
+        tie = [name_in_language(), "pk"]
+        if sort == "relevance":
+            return queryset.order_by("-rank", *tie)
+        if sort == "-updated":
+            return queryset.order_by("-updated", "pk")
+        if sort == "-experiences":
+            return queryset.order_by("-experience_count", *tie)
+        return queryset.order_by(*tie)
+
+    # --- facets ---------------------------------------------------------------------------------------
+
+    def facets(self):
+        """{criterion: [{"value", "label", "count", "selected"}]}: for each value, how many organisations
+        the search would give with it, the other criteria unchanged. One GROUP BY query per facet."""
+        data = self.criteria
+
+        def ids(skip):
+            return self.narrowed(skip=skip).order_by().values("pk")
+
+        def by(queryset, field, org_path):
+            rows = queryset.order_by().values(field).annotate(n=Count(org_path, distinct=True))
+            return {row[field]: row["n"] for row in rows}
+
+        facets = {}
+        facets["country"] = self._facet(
+            "country",
+            by(ids("country"), "country", "pk"),
+            lambda code: countries.name(code),
+            sort_by_label=True,
+        )
+        kinds = dict(Organisation.Kind.choices)
+        facets["kind"] = self._facet(
+            "kind", by(ids("kind"), "kind", "pk"), lambda k: kinds.get(k, k), order=list(kinds)
+        )
+        competences = Competence.objects.filter(organisation__in=ids("sector"))
+        facets["sector_category"] = self._facet(
+            "sector", by(competences, "sector__category__code", "organisation"), None, only_length=3
+        )
+        facets["sector"] = self._facet(
+            "sector", by(competences, "sector__code", "organisation"), None, only_length=5
+        )
+        experience_sectors = Experience.sectors.through.objects.filter(
+            experience__organisation__in=ids("experience_sector")
+        )
+        facets["experience_sector_category"] = self._facet(
+            "experience_sector",
+            by(experience_sectors, "sector__category__code", "experience__organisation"),
+            None,
+            only_length=3,
+        )
+        facets["experience_sector"] = self._facet(
+            "experience_sector",
+            by(experience_sectors, "sector__code", "experience__organisation"),
+            None,
+            only_length=5,
+        )
+        worked = ExperienceCountry.objects.filter(experience__organisation__in=ids("worked_in"))
+        facets["worked_in"] = self._facet(
+            "worked_in",
+            by(worked, "country", "experience__organisation"),
+            lambda c: countries.name(c),
+            sort_by_label=True,
+        )
+        roles = dict(Experience.Role.choices)
+        facets["role"] = self._facet(
+            "role",
+            by(Experience.objects.filter(organisation__in=ids("role")), "role", "organisation"),
+            lambda r: roles.get(r, r),
+            order=list(roles),
+        )
+        fundings = Funding.objects.filter(experience__organisation__in=ids("donor"))
+        facets["donor"] = self._facet("donor", by(fundings, "donor", "experience__organisation"), None)
+        self._label_from_db(facets, data)
+        return facets
+
+    def _facet(self, name, counts, label, sort_by_label=False, order=None, only_length=None):
+        selected = self.criteria.get(name) or []
+        if only_length:
+            selected = [v for v in selected if len(v) == only_length]
+        values = [v for v, n in counts.items() if v and n] + [v for v in selected if v not in counts]
+        items = [
+            {
+                "value": str(v),
+                "label": label(v) if label else None,
+                "count": counts.get(v, 0),
+                "selected": v in selected,
+            }
+            for v in dict.fromkeys(values)
+        ]
+        if order:
+            items.sort(key=lambda i: order.index(i["value"]) if i["value"] in order else len(order))
+        elif sort_by_label:
+            items.sort(key=lambda i: str(i["label"]))
+        else:
+            items.sort(key=lambda i: i["value"])
+        return items
+
+    def _label_from_db(self, facets, data):
+        """Sector, category and donor names in the active language: one query per model, only for the
+        values on show."""
+        groups = [
+            (SectorCategory, "code", ["sector_category", "experience_sector_category"]),
+            (Sector, "code", ["sector", "experience_sector"]),
+            (Donor, "pk", ["donor"]),
+        ]
+        for model, key, names in groups:
+            values = {item["value"] for name in names for item in facets[name]}
+            if not values:
+                continue
+            if key == "pk":
+                values = [int(v) for v in values]
+            objects = {str(getattr(obj, key)): obj for obj in model.objects.filter(**{f"{key}__in": values})}
+            for name in names:
+                for item in facets[name]:
+                    obj = objects.get(item["value"])
+                    if model is Donor:
+                        item["label"] = (
+                            (f"{obj.acronym} – {obj.name}" if obj.acronym else obj.name) if obj else None
+                        )
+                    else:
+                        item["label"] = f"{item['value']} {obj.name}" if obj else item["value"]
+        # A donor id that does not exist has no label and nothing to show.
+        facets["donor"] = sorted(
+            (i for i in facets["donor"] if i["label"]), key=lambda i: i["label"].casefold()
+        )

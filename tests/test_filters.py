@@ -1,0 +1,200 @@
+"""Search criteria (institutions/filters.py): each one both ways, OR within, AND across, facets, sorting,
+pagination edges and malformed input."""
+
+import pytest
+import search_data
+
+directory = search_data.directory  # the shared fixture
+
+ALL = {"aimf", "ville-de-lyon", "region-de-dakar", "ancb"}
+
+
+def slugs(response):
+    assert response.status_code == 200
+    return {o.slug for o in response.context["page"].object_list}
+
+
+def ordered(response):
+    return [o.slug for o in response.context["page"].object_list]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize(
+    "params,shown,hidden",
+    [
+        ({"country": "FR"}, {"aimf", "ville-de-lyon"}, {"region-de-dakar", "ancb"}),
+        ({"country": "fr"}, {"aimf", "ville-de-lyon"}, {"ancb"}),
+        ({"kind": "international_network"}, {"aimf"}, {"ville-de-lyon"}),
+        ({"sector": "14030"}, {"aimf"}, {"ville-de-lyon", "ancb"}),
+        ({"sector": "140"}, {"aimf", "ancb"}, {"ville-de-lyon"}),
+        ({"sector": "11110"}, {"ville-de-lyon"}, {"aimf"}),
+        ({"worked_in": "CI"}, {"aimf"}, {"ville-de-lyon", "ancb"}),
+        ({"worked_in": "SN"}, {"ville-de-lyon"}, {"aimf", "region-de-dakar"}),
+        ({"experience_sector": "14030"}, {"aimf"}, {"ancb"}),
+        ({"experience_sector": "151"}, {"ancb"}, {"aimf"}),
+        ({"role": "coordinator"}, {"aimf"}, {"ville-de-lyon", "ancb"}),
+        ({"role": "associate"}, {"ancb"}, {"aimf"}),
+        ({"active_from": "2011", "active_to": "2012"}, {"aimf"}, {"ancb", "ville-de-lyon"}),
+        ({"active_from": "2020"}, {"ville-de-lyon"}, {"aimf", "ancb"}),  # no end date = still going
+        ({"active_to": "2000"}, {"ancb"}, {"aimf", "ville-de-lyon"}),
+        ({"active_from": "2012", "active_to": "2011"}, {"aimf"}, {"ancb"}),  # reversed span is understood
+        ({"active_from": "1999", "active_to": "2009"}, set(), {"aimf", "ancb", "ville-de-lyon"}),
+    ],
+)
+def test_each_criterion_both_ways(client, directory, lang, params, shown, hidden):
+    found = slugs(client.get(f"/{lang}/", params))
+    assert shown <= found
+    assert not hidden & found
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_donor_both_ways(client, directory, lang):
+    assert slugs(client.get(f"/{lang}/", {"donor": directory["ec"].pk})) == {"aimf", "ancb"}
+    assert slugs(client.get(f"/{lang}/", {"donor": directory["afd"].pk})) == {"ville-de-lyon"}
+
+
+def test_values_of_one_criterion_widen_and_criteria_narrow(client, directory):
+    assert slugs(client.get("/en/", {"country": ["SN", "BJ"]})) == {"region-de-dakar", "ancb"}
+    assert slugs(client.get("/en/", {"worked_in": ["CI", "SN"]})) == {"aimf", "ville-de-lyon"}
+    assert slugs(client.get("/en/", {"country": "FR", "worked_in": "SN"})) == {"ville-de-lyon"}
+    assert slugs(client.get("/en/", {"country": "FR", "sector": "140", "q": "maires"})) == {"aimf"}
+    assert slugs(client.get("/en/", {"country": "SN", "sector": "140"})) == set()
+
+
+def test_no_organisation_counted_twice(client, directory):
+    # AIMF worked in two countries: asking for both must list it once.
+    response = client.get("/en/", {"worked_in": ["CI", "BF"], "sector": ["140", "14030"]})
+    assert ordered(response) == ["aimf"]
+    assert response.context["page"].paginator.count == 1
+
+
+def facet(response, name):
+    return {item["value"]: item["count"] for item in response.context["facets"][name]}
+
+
+def test_facet_counts_ignore_their_own_criterion(client, directory):
+    response = client.get("/en/", {"country": "FR"})
+    # Country facet: what each country would give, whatever country is chosen.
+    assert facet(response, "country") == {"FR": 2, "SN": 1, "BJ": 1}
+    # Other facets: counted within France.
+    assert facet(response, "kind") == {"international_network": 1, "municipality": 1}
+    assert facet(response, "sector_category") == {"140": 1, "151": 1, "111": 1}
+    assert facet(response, "sector") == {"14030": 1, "15112": 1, "11110": 1}
+    assert facet(response, "worked_in") == {"CI": 1, "BF": 1, "SN": 1}
+    assert facet(response, "role") == {"coordinator": 1, "partner": 1}
+    assert facet(response, "donor") == {str(directory["ec"].pk): 1, str(directory["afd"].pk): 1}
+    assert facet(response, "experience_sector_category") == {"140": 1, "111": 1}
+
+
+def test_facet_counts_with_no_criteria_and_labels_in_both_languages(client, directory):
+    response = client.get("/fr/")
+    assert facet(response, "sector_category") == {"140": 2, "151": 1, "111": 1}
+    labels = {i["value"]: i["label"] for i in response.context["facets"]["sector_category"]}
+    assert labels["140"] == "140 Distribution d'eau et assainissement"
+    assert "Côte d&#x27;Ivoire" in response.content.decode()
+    en = client.get("/en/")
+    labels = {i["value"]: i["label"] for i in en.context["facets"]["sector_category"]}
+    assert labels["140"] == "140 Water supply & sanitation"
+    assert "Ivory Coast" in en.content.decode()
+
+
+def test_selected_value_with_no_result_stays_visible_and_checked(client, directory):
+    response = client.get("/en/", {"country": "SN", "kind": "international_network"})
+    kinds = {i["value"]: i for i in response.context["facets"]["kind"]}
+    assert kinds["international_network"]["selected"] and kinds["international_network"]["count"] == 0
+    assert (
+        'value="international_network" id="id_kind_international_network" checked'
+        in response.content.decode()
+    )
+
+
+def test_facets_hide_values_with_no_organisation(client, directory):
+    response = client.get("/en/", {"country": "BJ"})
+    assert "municipality" not in facet(response, "kind")
+    assert facet(response, "role") == {"associate": 1}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_sorting(client, directory, lang):
+    by_name = ordered(client.get(f"/{lang}/", {"sort": "name"}))
+    if lang == "en":
+        assert by_name == ["ville-de-lyon", "region-de-dakar", "aimf", "ancb"]
+    else:
+        assert by_name == ["aimf", "ancb", "region-de-dakar", "ville-de-lyon"]
+    assert ordered(client.get(f"/{lang}/", {"sort": "-updated"}))[0] == "ancb"
+    by_experiences = ordered(client.get(f"/{lang}/", {"sort": "-experiences"}))
+    assert by_experiences[-1] == "region-de-dakar"
+    # Relevance without text falls back to name; an unknown sort too.
+    assert ordered(client.get(f"/{lang}/", {"sort": "relevance"})) == by_name
+    assert ordered(client.get(f"/{lang}/", {"sort": "bogus"})) == by_name
+
+
+@pytest.fixture
+def many(directory):
+    from institutions.models import Organisation
+
+    Organisation.objects.bulk_create(
+        [Organisation(name_fr=f"Commune {n:02}", slug=f"commune-{n:02}", country="BE") for n in range(45)]
+    )
+
+
+@pytest.mark.parametrize(
+    "page,number", [("1", 1), ("2", 2), ("3", 3), ("0", 1), ("-4", 1), ("abc", 1), ("999999", 3), ("", 1)]
+)
+def test_pagination_edges(client, many, page, number):
+    response = client.get("/en/", {"country": "BE", "page": page})
+    assert response.status_code == 200
+    assert response.context["page"].number == number
+    assert response.context["page"].paginator.count == 45
+    assert len(response.context["page"].object_list) == (5 if number == 3 else 20)
+
+
+def test_page_links_keep_the_criteria(client, many):
+    body = client.get("/fr/", {"country": "BE", "sort": "-updated", "page": "2"}).content.decode()
+    assert 'href="/fr/?country=BE&amp;sort=-updated&amp;page=3"' in body
+    assert 'href="/fr/?country=BE&amp;sort=-updated" rel="prev"' in body
+    assert "45 organisations trouvées" in body
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"country": "ZZ"},
+        {"sector": "abc"},
+        {"sector": "1403"},
+        {"kind": "xyz"},
+        {"role": "boss"},
+        {"donor": "abc"},
+        {"donor": "-1"},
+        {"donor": "99999999999999999999"},
+        {"active_from": "abc"},
+        {"active_to": "99999"},
+        {"sort": "?"},
+        {"page": "abc"},
+        {"worked_in": "<script>"},
+        {"q": "x" * 5000},
+        {"q": "maires " * 1000},
+        {"q": "\x00"},
+        {"q": "'\"&|!:*()<>"},
+        {"country": ["FR"] * 200},
+        {"experience_sector": "14030' OR 1=1"},
+    ],
+)
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_malformed_parameters_never_cause_an_error(client, directory, params, lang):
+    for url in (f"/{lang}/", f"/{lang}/print/", f"/{lang}/feed/rss/", f"/{lang}/export.json"):
+        response = client.get(url, params)
+        assert response.status_code == 200, url
+
+
+def test_invalid_values_are_ignored_and_valid_ones_kept(client, directory):
+    assert slugs(client.get("/en/", {"country": "ZZ"})) == ALL
+    assert slugs(client.get("/en/", {"country": ["ZZ", "SN"]})) == {"region-de-dakar"}
+    assert slugs(client.get("/en/", {"sector": ["abc", "11110"]})) == {"ville-de-lyon"}
+    assert slugs(client.get("/en/", {"kind": "xyz", "active_from": "abc"})) == ALL
+
+
+def test_a_very_long_query_is_cut_not_refused(client, directory):
+    response = client.get("/en/", {"q": "maires " * 1000})
+    assert slugs(response) == {"aimf"}
+    assert len(response.context["criteria"]["q"]) <= 200

@@ -1,0 +1,262 @@
+"""Free-text search (institutions/search.py) and the search page."""
+
+import pytest
+import search_data
+from django.core.management import get_commands
+from django.db import connection
+
+from institutions.models import Organisation
+from institutions.search import MAX_QUERY_LENGTH, clean_query, fold, refresh_search_documents
+
+directory = search_data.directory  # the shared fixture
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL search only")
+
+
+def slugs(response):
+    return [o.slug for o in response.context["page"].object_list]
+
+
+def test_fold_removes_accents_case_and_ligatures():
+    assert fold("  Décentralisation   ŒUVRE\tÇà ") == "decentralisation oeuvre ca"
+    assert fold(None) == ""
+
+
+def test_clean_query_cuts_long_text_at_a_word():
+    q = clean_query("mot " * 2000)
+    assert 0 < len(q) <= MAX_QUERY_LENGTH and q.endswith("mot")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "AIMF",
+        "aimf",
+        "maires francophones",
+        "Ouagadougou",
+        "décentralisation",
+        "decentralisation",
+        "DÉCENTRALISATION",
+        "Francophone Mayors",
+        "Abidjan",
+        "ANE-AL",
+        "Commission européenne",
+        "Paris",
+    ],
+)
+def test_text_finds_aimf(client, directory, lang, q):
+    response = client.get(f"/{lang}/", {"q": q})
+    assert response.status_code == 200
+    assert "aimf" in slugs(response)
+    # The unpublished organisation mentions AIMF and Ouagadougou too, and is never shown.
+    assert "hid" not in slugs(response)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_text_that_matches_nothing_shows_the_empty_state(client, directory, lang):
+    response = client.get(f"/{lang}/", {"q": "zanzibar"})
+    assert slugs(response) == []
+    assert response.context["page"].paginator.count == 0
+    expected = "Aucune organisation ne correspond" if lang == "fr" else "No organisation matches this search."
+    assert expected in response.content.decode()
+
+
+def test_every_word_must_match(client, directory):
+    assert set(slugs(client.get("/en/", {"q": "Lyon Dakar"}))) == {"ville-de-lyon", "region-de-dakar"}
+    assert "aimf" not in slugs(client.get("/en/", {"q": "maires zanzibar"}))
+
+
+def test_name_match_ranks_before_a_description_only_match(client, directory):
+    # "Lyon" is the name of one and only in the description of the other.
+    assert slugs(client.get("/en/", {"q": "lyon"}))[0] == "ville-de-lyon"
+    assert slugs(client.get("/fr/", {"q": "Dakar"}))[0] == "region-de-dakar"
+
+
+@postgresql_only
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_postgresql_finds_a_typo(client, directory, lang):
+    assert "aimf" in slugs(client.get(f"/{lang}/", {"q": "Ouagadogou"}))
+
+
+@postgresql_only
+def test_postgresql_stems_french_and_english(client, directory):
+    # French stemming: "maire" (singular) finds "maires"; English: "mayor" finds "Mayors".
+    assert "aimf" in slugs(client.get("/fr/", {"q": "maire"}))
+    assert "aimf" in slugs(client.get("/en/", {"q": "mayor"}))
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    "q,index", [("ouagadougou", "organisation_search_vector"), ("ouagadogou", "organisation_search_trgm")]
+)
+def test_postgresql_search_uses_the_indexes(directory, q, index):
+    from institutions.search import search, spelled_nowhere
+
+    assert spelled_nowhere(q) == (q == "ouagadogou")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        sql, params = search(Organisation.objects.all(), q).values("pk").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert index in plan
+
+
+@postgresql_only
+def test_postgresql_facets_of_a_misspelt_search_use_the_typo_search(client, directory):
+    response = client.get("/en/", {"q": "Ouagadogou"})
+    assert response.context["facets"]["worked_in"] and {
+        i["value"] for i in response.context["facets"]["worked_in"]
+    } == {
+        "CI",
+        "BF",
+    }
+
+
+def test_document_follows_experience_funding_and_donor_changes(directory):
+    aimf, ec = directory["aimf"], directory["ec"]
+    experience = aimf.experiences.get()
+    experience.results_fr = "Puits creusés à Tombouctou."
+    experience.save()
+    aimf.refresh_from_db()
+    assert "tombouctou" in aimf.search_document
+    ec.name_en = "Europeaid Zebra Programme"
+    ec.save()
+    aimf.refresh_from_db()
+    assert "zebra" in aimf.search_document
+    experience.fundings.all().delete()
+    aimf.refresh_from_db()
+    assert "zebra" not in aimf.search_document
+    experience.delete()
+    aimf.refresh_from_db()
+    assert "tombouctou" not in aimf.search_document
+    Organisation.objects.filter(pk=aimf.pk).update(search_document="")
+    assert refresh_search_documents(Organisation.objects.filter(pk=aimf.pk)) == 1
+    aimf.refresh_from_db()
+    assert aimf.search_document.startswith("association internationale des maires francophones")
+
+
+def test_refreshing_the_document_does_not_touch_updated_or_version(directory):
+    aimf = Organisation.objects.get(pk=directory["aimf"].pk)
+    Organisation.objects.filter(pk=aimf.pk).update(search_document="")
+    refresh_search_documents(Organisation.objects.filter(pk=aimf.pk))
+    after = Organisation.objects.get(pk=aimf.pk)
+    assert (after.updated, after.version) == (aimf.updated, aimf.version)
+
+
+# --- the page ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lang,heading,count",
+    [
+        ("fr", "Rechercher", "4 organisations trouvées"),
+        ("en", "Search organisations", "4 organisations found"),
+    ],
+)
+def test_search_page_lists_published_organisations(client, directory, lang, heading, count):
+    response = client.get(f"/{lang}/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert set(slugs(response)) == {"aimf", "ville-de-lyon", "region-de-dakar", "ancb"}
+    assert count in body and heading in body
+
+
+def test_results_show_name_acronym_kind_city_country_competences_and_experiences(client, directory):
+    en = client.get("/en/").content.decode()
+    assert "International Association of Francophone Mayors" in en and "(AIMF)" in en
+    assert "International network" in en and "Paris, France" in en
+    assert "Basic drinking water supply" in en and "1 experience" in en
+    fr = client.get("/fr/").content.decode()
+    assert "Association internationale des maires francophones" in fr
+    assert "Réseau international" in fr and "Approvisionnement de base en eau potable" in fr
+    assert "Bénin" in fr and "1 expérience" in fr
+
+
+def test_search_page_links_its_feeds_exports_and_print_view_with_the_criteria(client, directory):
+    body = client.get("/en/", {"q": "aimf", "country": ["FR", "ZZ"], "page": "1"}).content.decode()
+    for url in ("/en/feed/rss/", "/en/feed/atom/", "/en/export.csv", "/en/export.json", "/en/print/"):
+        assert f'href="{url}?q=aimf&amp;country=FR"' in body
+    assert 'type="application/rss+xml"' in body and 'type="application/atom+xml"' in body
+    assert ">RSS feed<" in body and ">Print this page<" in body
+
+
+def test_print_view_lists_every_match_without_pagination(client, directory):
+    from experiences.models import Experience  # noqa: F401
+
+    Organisation.objects.bulk_create(
+        [Organisation(name_fr=f"Commune {n:02}", slug=f"commune-{n}", country="FR") for n in range(25)]
+    )
+    response = client.get("/fr/print/", {"country": "FR"})
+    assert response.status_code == 200
+    assert len(response.context["organisations"]) == 27
+    body = response.content.decode()
+    assert "Commune 24" in body and "Ville de Lyon" in body and "Région de Dakar" not in body
+    assert client.get("/en/print/", {"q": "zanzibar"}).context["organisations"] == []
+
+
+# count, page, competences; nine facet GROUP BY queries; category, sector and donor names; on
+# PostgreSQL with text, one to tell a misspelt search.
+PAGE_QUERIES = 16
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_search_page_query_count_does_not_grow_with_results(
+    client, directory, django_assert_max_num_queries, size
+):
+    """Guards against N+1: competences, sectors and experience counts are fetched per page, not per row."""
+    from institutions.models import Competence, Sector
+
+    sector = Sector.objects.get(code="14030")
+    organisations = Organisation.objects.bulk_create(
+        [Organisation(name_fr=f"Commune {n:02}", slug=f"c-{n}", country="FR") for n in range(size)]
+    )
+    Competence.objects.bulk_create([Competence(organisation=o, sector=sector) for o in organisations])
+    refresh_search_documents(Organisation.objects.all())
+    with django_assert_max_num_queries(PAGE_QUERIES):
+        response = client.get("/en/", {"country": "FR"})
+    assert len(response.context["page"].object_list) == min(size + 2, 20)
+    with django_assert_max_num_queries(PAGE_QUERIES):
+        response = client.get("/fr/", {"q": "commune", "sector": "140", "page": "2"})
+    assert response.context["page"].paginator.count == size
+
+
+# --- with the demo data (run once load_demo has landed) ---------------------------------------------
+
+demo_data = pytest.mark.skipif("load_demo" not in get_commands(), reason="needs manage.py load_demo")
+
+
+@demo_data
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "AIMF"},
+        {"q": "maires francophones"},
+        {"q": "Ouagadougou"},
+        {"q": "décentralisation"},
+        {"q": "decentralisation"},
+        {"sector": "14030"},
+        {"sector": "140"},
+        {"worked_in": "CI"},
+    ],
+)
+def test_demo_aimf_is_found(client, demo, lang, params):
+    found = [
+        o.slug for o in client.get(f"/{lang}/", {**params, "page": "1"}).context["page"].paginator.object_list
+    ]
+    assert "aimf" in found
+
+
+@demo_data
+def test_demo_aimf_is_not_in_education_policy(client, demo):
+    response = client.get("/en/", {"sector": "11110"})
+    assert "aimf" not in [o.slug for o in response.context["page"].paginator.object_list]
+
+
+@demo_data
+@postgresql_only
+def test_demo_typo_finds_aimf(client, demo):
+    response = client.get("/fr/", {"q": "Ouagadogou"})
+    assert "aimf" in [o.slug for o in response.context["page"].paginator.object_list]

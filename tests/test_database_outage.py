@@ -111,6 +111,9 @@ def server_through_proxy():
         DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@127.0.0.1:{proxy.port}/{db['NAME']}",
         DB_CONN_MAX_AGE="600",  # a persistent connection, the case where a stale one must be noticed
         DEBUG="1", LOG_LEVEL="CRITICAL",
+        # The server's page cache is local to its process and would answer from memory: this test is
+        # about what the pages do when they must reach the database.
+        PUBLIC_PAGE_CACHE="0",
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(

@@ -463,3 +463,18 @@ def test_list_withdrawn_usage_without_any(sectors):
     out = io.StringIO()
     call_command("load_sectors", "--list-withdrawn-usage", stdout=out)
     assert out.getvalue().strip() == "0 competence(s) and 0 experience sector(s) use a withdrawn code."
+
+
+def test_changelist_and_messages_in_french(client, staff, full_org):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    sparse = Organisation.objects.create(name_fr="Commune de Kaya", country="BF", city="Kaya")
+    content = client.get(admin_url(Organisation, "changelist")).content.decode()
+    for text in ["non mis à jour depuis 2 ans", "français manquant (nom ou description)", "utilise un code retiré",
+                 "Complétude", 'title="Vides : sigle']:  # fmt: skip
+        assert text in content, text
+    response = client.post(
+        admin_url(Organisation, "changelist"),
+        {"action": "unpublish", "_selected_action": [full_org.pk, sparse.pk]},
+        follow=True,
+    )
+    assert "2 organisations dépubliées." in response.content.decode()

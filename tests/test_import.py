@@ -328,3 +328,41 @@ def test_unknown_donor_is_created_once(sectors, tmp_path):
     out, _err = run(write(tmp_path, rows))
     assert "Donors created: 1" in out
     assert Donor.objects.get().fundings.count() == 2
+
+
+def test_rows_with_only_the_slug_add_experiences_without_touching_the_organisation(sectors, afd, tmp_path):
+    run(TEMPLATE)
+    org = Organisation.objects.get(slug="reseau-fictif")
+    rows = [experience_row("reseau-fictif", "Nouvelle action")]
+    out, err = run(write(tmp_path, rows))  # HEADER has the organisation columns, left empty here
+    assert err == ""
+    assert "Organisations: 0 created, 0 updated, 1 unchanged" in out
+    org.refresh_from_db()
+    assert (org.name_fr, org.city, org.competences.count()) == ("Réseau fictif des régions", "Bruxelles", 1)
+    assert org.history.count() == 1
+    assert list(org.experiences.values_list("title_fr", flat=True)) == ["Nouvelle action"]
+
+
+def test_absent_columns_leave_fields_unchanged(sectors, afd, tmp_path):
+    run(TEMPLATE)
+    header = ["slug", "title_fr", "start_date", "results_en"]
+    rows = [{"slug": "ville-exemple", "title_fr": "Eau potable à Kérou (fictif)", "start_date": "2018-01-01",
+             "results_en": "1,850 households connected."}]  # fmt: skip
+    out, err = run(write(tmp_path, rows, header=header))
+    assert err == ""
+    assert "Experiences: 0 created, 1 updated, 0 unchanged" in out
+    water = Experience.objects.get(title_fr="Eau potable à Kérou (fictif)")
+    assert water.results_en == "1,850 households connected."
+    assert (water.cost, water.end_date, water.role) == (Decimal("250000.00"), date(2020, 12, 31), "coordinator")
+    assert water.funded_total() == Decimal("200000.00")
+    assert Organisation.objects.get(slug="ville-exemple").city == "Exemple"
+
+
+def test_cost_below_stored_fundings_is_refused_when_fundings_are_not_in_the_file(sectors, tmp_path):
+    run(TEMPLATE)
+    header = ["slug", "title_fr", "start_date", "cost"]
+    rows = [{"slug": "ville-exemple", "title_fr": "Eau potable à Kérou (fictif)", "start_date": "2018-01-01",
+             "cost": "150000"}]  # fmt: skip
+    _out, err = run(write(tmp_path, rows, header=header))
+    assert err.startswith("line 2: cost: The donors' contributions would total 200000.00 EUR")
+    assert Experience.objects.get(title_fr="Eau potable à Kérou (fictif)").cost == Decimal("250000.00")

@@ -289,6 +289,11 @@ class Command(BaseCommand):
             )
         if org is None and not any(given.get(c) for c in ("name_fr", "name_en")):
             raise RowError(_("name_fr, name_en: missing; give the organisation's name in French or English."))
+        if not any(given.values()):
+            # Only the slug: the row adds an experience to an organisation already there, unchanged.
+            self.report.unchanged["organisation"] += 1
+            self.first_row[slug] = (line, given)
+            return org
 
         created = org is None
         if created:
@@ -417,15 +422,12 @@ class Command(BaseCommand):
                     _("donor_%(n)d, amount_%(n)d: give both the donor and the amount, or neither.") % {"n": n}
                 )
             fundings.append((donor_text, amount))
-        try:
-            check_fundings_within_cost(cost, [amount for _donor, amount in fundings])
-        except ValidationError as exc:
-            raise RowError("cost, amount_*: " + " ".join(exc.messages)) from None
         if start is None:
             raise RowError(_("start_date: missing; an experience needs its start date (YYYY-MM-DD)."))
 
-        values = {c: row.get(c, "") for c in EXPERIENCE_TEXT if c in self.header}
-        values.update(cost=cost, end_date=end, role=row.get("role", ""))
+        # A column absent from the file leaves the field as it is.
+        values = {c: row.get(c, "") for c in EXPERIENCE_TEXT + ["role"] if c in self.header}
+        values.update({c: v for c, v in (("cost", cost), ("end_date", end)) if c in self.header})
         experiences = self._experiences_of(org)
         key = self._key(start, values.get("title_fr"), values.get("title_en"))
         exp = experiences.get(key)
@@ -435,22 +437,33 @@ class Command(BaseCommand):
         changed = [c for c, v in values.items() if self._current(exp, c) != v]
         for column in changed:
             setattr(exp, column, values[column])
-        old_sectors = set() if created else {s.pk for s in exp.sectors.all()}
-        sectors = self._sector_list("sectors", row.get("sectors", ""), already=old_sectors)
-        countries = [code.upper() for code in split_list(row.get("countries", ""))]
+        with_fundings = bool(self.funding_numbers)
+        if with_fundings:
+            # The fundings of the row replace the experience's: checked together against the cost, with
+            # the rule the forms use; the experience's own check (against stored fundings) steps aside.
+            try:
+                check_fundings_within_cost(exp.cost, [amount for _donor, amount in fundings])
+            except ValidationError as exc:
+                raise RowError("cost, amount_*: " + " ".join(exc.messages)) from None
+            exp.fundings_checked_by_formset = True
         if created or changed:
             for column in EXPERIENCE_TEXT:
                 if getattr(exp, column) is None:
                     setattr(exp, column, "")
-            # The fundings are checked together against the cost above, as the forms do.
-            exp.fundings_checked_by_formset = True
             validate(exp, columns={"title": "title_fr, title_en"})
             self._save(exp)
-        if created or {s.pk for s in sectors} != old_sectors:
-            exp.sectors.set(sectors)
-            changed.append("sectors")
-        changed += self._countries(exp, countries, created)
-        changed += self._fundings(exp, fundings, created)
+        # Sectors, countries and fundings are replaced by the row's when their columns are in the file.
+        if "sectors" in self.header:
+            old_sectors = set() if created else {s.pk for s in exp.sectors.all()}
+            sectors = self._sector_list("sectors", row.get("sectors", ""), already=old_sectors)
+            if {s.pk for s in sectors} != old_sectors:
+                exp.sectors.set(sectors)
+                changed.append("sectors")
+        if "countries" in self.header:
+            countries = [code.upper() for code in split_list(row.get("countries", ""))]
+            changed += self._countries(exp, countries, created)
+        if with_fundings:
+            changed += self._fundings(exp, fundings, created)
         if changed:
             exp._prefetched_objects_cache = {}  # a later row for the same experience reads it afresh
         experiences[key] = exp

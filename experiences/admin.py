@@ -2,12 +2,17 @@
 
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import transaction
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from institutions.admin import WithdrawnCodeFilter
 from institutions.models import SectorCategory
 
 from .formsets import FundingFormSet, FundingsEditedTogetherMixin
@@ -49,6 +54,11 @@ class CountryOfExperienceFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=matching)
 
 
+class WithdrawnSectorFilter(WithdrawnCodeFilter):
+    def using_withdrawn(self):
+        return Experience.sectors.through.objects.filter(sector__withdrawn=True).values("experience_id")
+
+
 class ExperienceCountryInline(admin.TabularInline):
     model = ExperienceCountry
     fields = ["country"]
@@ -76,7 +86,7 @@ class ExperienceAdminForm(FundingsEditedTogetherMixin, forms.ModelForm):
 class ExperienceAdmin(SimpleHistoryAdmin, TranslationAdmin):
     form = ExperienceAdminForm
     list_display = ["title", "organisation", "role", "start_date", "end_date", "cost"]
-    list_filter = ["role", SectorCategoryFilter, CountryOfExperienceFilter]
+    list_filter = ["role", SectorCategoryFilter, CountryOfExperienceFilter, WithdrawnSectorFilter]
     list_select_related = ["organisation"]
     search_fields = [
         "title_fr",
@@ -93,10 +103,86 @@ class ExperienceAdmin(SimpleHistoryAdmin, TranslationAdmin):
     inlines = [ExperienceCountryInline, FundingInline]
 
 
+class DonorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, donor):
+        fundings = ngettext("%(count)d funding", "%(count)d fundings", donor.n_fundings) % {
+            "count": donor.n_fundings
+        }
+        name = f" — {donor.name}" if donor.name and donor.name != donor.acronym else ""
+        return f"{donor}{name} ({fundings}, #{donor.pk})"
+
+
+class KeepDonorForm(forms.Form):
+    keep = DonorChoiceField(
+        queryset=Donor.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        label=_("Donor to keep"),
+    )
+
+    def __init__(self, *args, donors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = donors
+        self.fields["keep"].initial = donors.order_by("pk").first()
+
+
+def merge_donors_into(kept, others):
+    """Move every funding of `others` to `kept`, then delete `others`. Each funding is saved and each
+    donor deleted one by one so history keeps the change (and staff can see where a funding came from).
+    Returns the number of fundings moved."""
+    moved = 0
+    with transaction.atomic():
+        for donor in others:
+            reason = f"Merged into donor #{kept.pk} ({kept})"
+            for funding in Funding.objects.filter(donor=donor):
+                funding.donor = kept
+                funding._change_reason = reason
+                funding.save()
+                moved += 1
+            donor._change_reason = reason
+            donor.delete()
+    return moved
+
+
 @admin.register(Donor)
 class DonorAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ["acronym", "name", "funding_count"]
     search_fields = ["acronym", "name_fr", "name_en"]
+    actions = ["merge_donors"]
+
+    @admin.action(description=_("Merge the selected donors into one"), permissions=["change", "delete"])
+    def merge_donors(self, request, queryset):
+        """First a page to choose the donor to keep (the oldest by default), then the merge."""
+        donors = queryset.model.objects.filter(pk__in=queryset.values("pk")).annotate(n_fundings=Count("fundings"))
+        if donors.count() < 2:
+            self.message_user(request, _("Select at least two donors to merge."), messages.WARNING)
+            return None
+        form = KeepDonorForm(request.POST if "keep" in request.POST else None, donors=donors)
+        if form.is_valid():
+            kept = form.cleaned_data["keep"]
+            others = [d for d in donors.order_by("pk") if d.pk != kept.pk]
+            names = ", ".join(f"“{d}”" for d in others)
+            moved = merge_donors_into(kept, others)
+            message = ngettext(
+                "%(count)d funding moved to “%(kept)s”; ",
+                "%(count)d fundings moved to “%(kept)s”; ",
+                moved,
+            ) % {"count": moved, "kept": kept}
+            message += ngettext(
+                "donor %(names)s deleted.", "donors %(names)s deleted.", len(others)
+            ) % {"names": names}
+            self.message_user(request, message, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge donors"),
+            "opts": self.model._meta,
+            "form": form,
+            "donors": donors.order_by("pk"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": "merge_donors",
+        }
+        return TemplateResponse(request, "admin/experiences/donor/merge_donors.html", context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_fundings=Count("fundings"))

@@ -4,16 +4,22 @@ French and English fields sit next to each other (modeltranslation's admin class
 also get simple_history's "History" page, from which staff can revert a change.
 """
 
-from django.contrib import admin
-from django.db.models import Count
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
 from django.urls import NoReverseMatch
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from experiences.models import Experience
 
+from .completeness import completeness, with_counts
 from .formsets import CompetenceFormSet
 from .models import MAX_COMPETENCES, Competence, Membership, Organisation, Sector, SectorCategory
 
@@ -37,6 +43,66 @@ class CompetenceCategoryFilter(admin.SimpleListFilter):
         # listed once and the experience count annotation is not multiplied.
         matching = Competence.objects.filter(sector__category__code=self.value()).values("organisation_id")
         return queryset.filter(pk__in=matching)
+
+
+# A profile not touched for this long is worth a reminder to its partners.
+STALE_AFTER = timedelta(days=2 * 365)
+
+
+class NotUpdatedFilter(admin.SimpleListFilter):
+    title = _("last update")
+    parameter_name = "stale"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("not updated for 2 years")), ("no", _("updated within 2 years"))]
+
+    def queryset(self, request, queryset):
+        cutoff = timezone.now() - STALE_AFTER
+        if self.value() == "yes":
+            return queryset.filter(updated__lt=cutoff)
+        if self.value() == "no":
+            return queryset.filter(updated__gte=cutoff)
+        return queryset
+
+
+def empty(field):
+    return Q(**{f"{field}__isnull": True}) | Q(**{field: ""})
+
+
+class MissingLanguageFilter(admin.SimpleListFilter):
+    """Profiles whose name or general description is empty in one language (shown with a fallback)."""
+
+    title = _("missing translation")
+    parameter_name = "missing"
+
+    def lookups(self, request, model_admin):
+        return [("fr", _("missing French (name or description)")), ("en", _("missing English (name or description)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("fr", "en"):
+            return queryset.filter(empty(f"name_{self.value()}") | empty(f"description_{self.value()}"))
+        return queryset
+
+
+class WithdrawnCodeFilter(admin.SimpleListFilter):
+    """Records that keep an OECD code since withdrawn (see `manage.py load_sectors`), to be reviewed."""
+
+    title = _("withdrawn OECD code")
+    parameter_name = "withdrawn_code"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("uses a withdrawn code")), ("no", _("uses current codes only"))]
+
+    def using_withdrawn(self):
+        """Primary keys of the records of this changelist that use a withdrawn code."""
+        return Competence.objects.filter(sector__withdrawn=True).values("organisation_id")
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=self.using_withdrawn())
+        if self.value() == "no":
+            return queryset.exclude(pk__in=self.using_withdrawn())
+        return queryset
 
 
 class CompetenceInline(admin.TabularInline):
@@ -79,25 +145,109 @@ class ExperienceInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin, TranslationAdmin):
-    list_display = ["name", "acronym", "country", "kind", "experience_count", "updated", "published"]
-    list_filter = [("country", CountryFilter), "kind", CompetenceCategoryFilter, "published"]
-    search_fields = ["name_fr", "name_en", "acronym", "city"]
-    readonly_fields = ["version", "created", "updated"]
+    list_display = [
+        "name",
+        "acronym",
+        "country",
+        "kind",
+        "experience_count",
+        "updated",
+        "published",
+        "completeness_column",
+    ]
+    list_filter = [
+        ("country", CountryFilter),
+        "kind",
+        CompetenceCategoryFilter,
+        "published",
+        NotUpdatedFilter,
+        MissingLanguageFilter,
+        WithdrawnCodeFilter,
+    ]
+    search_fields = ["name_fr", "name_en", "acronym", "city", "slug"]
+    readonly_fields = ["completeness_detail", "version", "created", "updated"]
+    actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["name", "acronym", "kind", "published"]}),
         (_("Address"), {"fields": ["street", "zip_code", "city", "country"]}),
         (_("Contact"), {"fields": ["website", "email", "telephone", "fax"]}),
         (_("General description"), {"fields": ["description"]}),
-        (_("Record"), {"fields": ["slug", "version", "created", "updated"]}),
+        (_("Record"), {"fields": ["completeness_detail", "slug", "version", "created", "updated"]}),
     ]
     inlines = [CompetenceInline, MembershipInline, ExperienceInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_experiences=Count("experiences"))
+        return with_counts(super().get_queryset(request))
 
     @admin.display(description=_("experiences"), ordering="n_experiences")
     def experience_count(self, obj):
         return obj.n_experiences
+
+    @admin.display(description=_("completeness"))
+    def completeness_column(self, obj):
+        filled, total, missing = completeness(obj)
+        if not missing:
+            return f"{filled}/{total}"
+        title = _("Empty: %(fields)s") % {"fields": ", ".join(str(m) for m in missing)}
+        return format_html('<span title="{}">{}/{}</span>', title, filled, total)
+
+    @admin.display(description=_("completeness"))
+    def completeness_detail(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        filled, total, missing = completeness(obj)
+        if not missing:
+            return _("%(filled)d/%(total)d: every field of the profile page is filled in.") % {
+                "filled": filled,
+                "total": total,
+            }
+        return _("%(filled)d/%(total)d; empty: %(fields)s") % {
+            "filled": filled,
+            "total": total,
+            "fields": ", ".join(str(m) for m in missing),
+        }
+
+    # Bulk actions save each organisation (not queryset.update) so history keeps a version of each.
+
+    @admin.action(description=_("Publish the selected organisations"), permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_published(request, queryset, True)
+
+    @admin.action(description=_("Unpublish the selected organisations"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._set_published(request, queryset, False)
+
+    def _set_published(self, request, queryset, published):
+        to_change = list(queryset.filter(published=not published))
+        for org in to_change:
+            org.published = published
+            org._change_reason = str(_("published by staff") if published else _("unpublished by staff"))
+            org.save()
+        unchanged = queryset.count() - len(to_change)
+        if published:
+            message = ngettext(
+                "%(count)d organisation published.", "%(count)d organisations published.", len(to_change)
+            )
+            already = ngettext("%(count)d was already published.", "%(count)d were already published.", unchanged)
+        else:
+            message = ngettext(
+                "%(count)d organisation unpublished.", "%(count)d organisations unpublished.", len(to_change)
+            )
+            already = ngettext(
+                "%(count)d was already unpublished.", "%(count)d were already unpublished.", unchanged
+            )
+        message %= {"count": len(to_change)}
+        if unchanged:
+            message += " " + already % {"count": unchanged}
+        self.message_user(request, message, messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Reverting to an old version from history must still make a newer version number, so a form
+            # opened before the revert is refused by the optimistic lock.
+            current = Organisation.objects.filter(pk=obj.pk).values_list("version", flat=True).first()
+            obj.version = max(obj.version, current or 0)
+        super().save_model(request, obj, form, change)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from institutions.models import Sector, SectorCategory
+from institutions.models import Competence, Sector, SectorCategory
 
 DEFAULT_DIR = Path(settings.BASE_DIR) / "fixtures"
 CATEGORY_FIELDS = ["name_en", "name_fr", "description_en", "description_fr", "withdrawn"]
@@ -23,8 +23,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dir", default=str(DEFAULT_DIR), help="folder holding the two CSV files")
         parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+        parser.add_argument(
+            "--list-withdrawn-usage",
+            action="store_true",
+            help="only list the organisations and experiences that use a withdrawn code (reads no file, "
+            "writes nothing); the admin's filter 'withdrawn OECD code' shows the same records",
+        )
 
     def handle(self, *args, **options):
+        if options["list_withdrawn_usage"]:
+            self._list_withdrawn_usage()
+            return
         folder = Path(options["dir"])
         categories = self._read(folder / "oecd_dac_sector_categories.csv")
         sectors = self._read(folder / "oecd_dac_sectors.csv")
@@ -77,17 +86,53 @@ class Command(BaseCommand):
             if not changed:
                 report["unchanged"] += 1
                 continue
-            if "withdrawn" in changed and values["withdrawn"]:
+            newly_withdrawn = "withdrawn" in changed and values["withdrawn"]
+            if newly_withdrawn:
                 report["withdrawn"] += 1
             for f in changed:
                 setattr(obj, f, values[f])
             obj.save()
             report["changed"] += 1
-            report["lines"].append(f"changed {code}: {', '.join(changed)}")
+            report["lines"].append(f"changed {code}: {', '.join(changed)}{self._usage(obj, newly_withdrawn)}")
         for code, obj in existing.items():
             if code not in seen and not obj.withdrawn:
                 obj.withdrawn = True
                 obj.save(update_fields=["withdrawn"])
                 report["withdrawn"] += 1
-                report["lines"].append(f"withdrawn {code} (no longer in the file)")
+                report["lines"].append(f"withdrawn {code} (no longer in the file){self._usage(obj, True)}")
         return report
+
+    @staticmethod
+    def _usage(obj, newly_withdrawn):
+        """How many records keep a code that has just been withdrawn (they keep it; staff review them)."""
+        if not newly_withdrawn or not isinstance(obj, Sector):
+            return ""
+        competences = Competence.objects.filter(sector=obj).count()
+        experiences = obj.experiences.count()
+        return f"; still used by {competences} competence(s) and {experiences} experience(s)"
+
+    def _list_withdrawn_usage(self):
+        withdrawn = Sector.objects.filter(withdrawn=True)
+        competences = (
+            Competence.objects.filter(sector__in=withdrawn)
+            .select_related("sector", "organisation")
+            .order_by("sector__code", "organisation__slug")
+        )
+        through = Sector.experiences.through
+        experience_links = (
+            through.objects.filter(sector__in=withdrawn)
+            .select_related("sector", "experience__organisation")
+            .order_by("sector__code", "experience__organisation__slug", "experience_id")
+        )
+        for c in competences:
+            self.stdout.write(f"{c.sector.code}  competence of organisation {c.organisation.slug}")
+        for link in experience_links:
+            exp = link.experience
+            self.stdout.write(
+                f"{link.sector.code}  experience #{exp.pk} “{exp.title_fr or exp.title_en}” "
+                f"of organisation {exp.organisation.slug}"
+            )
+        self.stdout.write(
+            f"{competences.count()} competence(s) and {experience_links.count()} experience sector(s) "
+            "use a withdrawn code."
+        )

@@ -39,9 +39,21 @@ def _with_query(url, query):
     return f"{url}?{query}" if query else url
 
 
+class CountedPaginator(Paginator):
+    """A Paginator told the total instead of asking the database for it (the facet index knows it)."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @property
+    def count(self):
+        return self._count
+
+
 def search(request):
     filterset = organisation_search(request)
-    paginator = Paginator(with_competences(filterset.qs), PAGE_SIZE)
+    paginator = CountedPaginator(with_competences(filterset.qs), PAGE_SIZE, filterset.count())
     page = paginator.get_page(_page_number(request.GET.get("page")))
     query = filterset.querystring()
     here = reverse("directory:search")

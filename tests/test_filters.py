@@ -198,3 +198,42 @@ def test_a_very_long_query_is_cut_not_refused(client, directory):
     response = client.get("/en/", {"q": "maires " * 1000})
     assert slugs(response) == {"aimf"}
     assert len(response.context["criteria"]["q"]) <= 200
+
+
+def test_counts_follow_an_edit_at_once(client, directory):
+    """Counts come from the facet index, rebuilt when data changes: an edit shows on the next search."""
+    from experiences.models import ExperienceCountry
+
+    response = client.get("/en/")
+    assert facet(response, "country")["FR"] == 2
+    assert facet(response, "worked_in").get("ML") is None
+    total = response.context["page"].paginator.count
+
+    lyon = directory["lyon"]
+    lyon.published = False
+    lyon.save()
+    response = client.get("/en/")
+    assert facet(response, "country")["FR"] == 1
+    assert response.context["page"].paginator.count == total - 1
+    assert "ville-de-lyon" not in slugs(response)
+
+    aimf = directory["aimf"]
+    ExperienceCountry.objects.create(experience=aimf.experiences.first(), country="ML")
+    response = client.get("/en/", {"worked_in": "ML"})
+    assert facet(response, "worked_in")["ML"] == 1
+    assert slugs(response) == {"aimf"}
+
+
+def test_facets_within_text_and_years(client, directory):
+    """Free text and years are not facets, but they narrow every facet's counts."""
+    response = client.get("/en/", {"active_from": "2020"})
+    assert facet(response, "country") == {"FR": 1}
+    assert response.context["page"].paginator.count == 1
+    response = client.get("/en/", {"q": "Dakar"})
+    found, countries = slugs(response), facet(response, "country")
+    assert "region-de-dakar" in found and "ancb" not in found
+    assert countries["SN"] == 1 and "BJ" not in countries
+    assert sum(countries.values()) == len(found) == response.context["page"].paginator.count
+    response = client.get("/en/", {"q": "Dakar", "country": "BJ"})
+    assert facet(response, "country") == {**countries, "BJ": 0}  # ignores its own criterion; BJ stays shown
+    assert response.context["page"].paginator.count == 0

@@ -243,9 +243,15 @@ class OrganisationFilter(django_filters.FilterSet):
             self._typos = spelled_nowhere(self.text, self.queryset.db)
         return self._typos
 
+    # False: the caller counts experiences for the rows it shows (the search page: a deep page would
+    # otherwise run the count subquery for every row skipped by OFFSET).
+    count_experiences = True
+
     def filter_queryset(self, queryset):
-        queryset = self.narrowed(queryset).annotate(experience_count=experience_count())
+        queryset = self.narrowed(queryset)
         sort = self.sort_order
+        if self.count_experiences or sort == "-experiences":
+            queryset = queryset.annotate(experience_count=experience_count())
         tie = [name_in_language(), "pk"]
         if sort == "relevance":
             return queryset.order_by("-rank", *tie)

@@ -237,3 +237,16 @@ def test_facets_within_text_and_years(client, directory):
     response = client.get("/en/", {"q": "Dakar", "country": "BJ"})
     assert facet(response, "country") == {**countries, "BJ": 0}  # ignores its own criterion; BJ stays shown
     assert response.context["page"].paginator.count == 0
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_facet_counts_are_grouped_as_intcomma_writes_them(lang):
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+
+    from institutions.templatetags.platforma import facet_options
+
+    with translation.override(lang):
+        html = facet_options("kind", [{"value": "x", "label": "<b>", "count": 1234567, "selected": True}])
+        assert f"({intcomma(1234567)})" in html
+    assert "&lt;b&gt;" in html and " checked>" in html

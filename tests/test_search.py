@@ -196,10 +196,10 @@ def test_print_view_lists_every_match_without_pagination(client, directory):
     assert client.get("/en/print/", {"q": "zanzibar"}).context["organisations"] == []
 
 
-# The page's own queries once the facet index holds the current data: page, competences; category,
-# sector and donor names; with text, the ids matching it, and on PostgreSQL one to tell a misspelt
-# search. The total and every facet count come from the facet index (no COUNT, no GROUP BY).
-PAGE_QUERIES = 7
+# The page's own queries once the facet index holds the current data: page, competences, experience
+# counts; category, sector and donor names; with text, the ids matching it, and on PostgreSQL one to
+# tell a misspelt search. The total and every facet count come from the facet index (no COUNT, no GROUP BY).
+PAGE_QUERIES = 8
 # The first search after a change also builds the index: organisations, sectors, competences,
 # experiences, their sectors, countries and fundings, whatever their number.
 INDEX_QUERIES = 7

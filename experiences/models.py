@@ -73,7 +73,12 @@ class Experience(models.Model):
         ordering = ["organisation", "-start_date", "id"]
         verbose_name = _("experience")
         verbose_name_plural = _("experiences")
-        indexes = [models.Index(fields=["start_date", "end_date"])]
+        indexes = [
+            models.Index(fields=["start_date", "end_date"]),
+            # Per organisation: the role and "active from/to" criteria and facets read only the index.
+            models.Index(fields=["organisation", "role"]),
+            models.Index(fields=["organisation", "start_date", "end_date"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
@@ -118,6 +123,8 @@ class ExperienceCountry(models.Model):
 
     class Meta:
         ordering = ["experience", "id"]
+        # "Worked in": from a country to its experiences (the unique constraint covers the other way).
+        indexes = [models.Index(fields=["country", "experience"])]
         verbose_name = _("country of the experience")
         verbose_name_plural = _("countries of the experience")
         constraints = [models.UniqueConstraint(fields=["experience", "country"], name="experience_country_once")]
@@ -137,6 +144,7 @@ class Funding(models.Model):
 
     class Meta:
         ordering = ["experience", "id"]
+        indexes = [models.Index(fields=["donor", "experience"]), models.Index(fields=["experience", "donor"])]
         verbose_name = _("funding")
         verbose_name_plural = _("fundings")
         constraints = [

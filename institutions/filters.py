@@ -20,6 +20,7 @@ from django_countries import countries
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 
+from .facet_index import CRITERION_FACETS, FACET_CRITERION, bitset, facet_index
 from .models import Competence, Organisation, Sector, SectorCategory
 from .search import MAX_QUERY_LENGTH, search, spelled_nowhere
 
@@ -242,9 +243,15 @@ class OrganisationFilter(django_filters.FilterSet):
             self._typos = spelled_nowhere(self.text, self.queryset.db)
         return self._typos
 
+    # False: the caller counts experiences for the rows it shows (the search page: a deep page would
+    # otherwise run the count subquery for every row skipped by OFFSET).
+    count_experiences = True
+
     def filter_queryset(self, queryset):
-        queryset = self.narrowed(queryset).annotate(experience_count=experience_count())
+        queryset = self.narrowed(queryset)
         sort = self.sort_order
+        if self.count_experiences or sort == "-experiences":
+            queryset = queryset.annotate(experience_count=experience_count())
         tie = [name_in_language(), "pk"]
         if sort == "relevance":
             return queryset.order_by("-rank", *tie)
@@ -256,67 +263,57 @@ class OrganisationFilter(django_filters.FilterSet):
 
     # --- facets ---------------------------------------------------------------------------------------
 
+    def _criterion_values(self):
+        data = self.criteria
+        return {name: data.get(name) or [] for name in CRITERION_FACETS}
+
+    def _base_ids(self):
+        """Bitset of the organisations matching the criteria the facet index does not hold (free text,
+        active years), or None when there are none: one query for their ids."""
+        if not hasattr(self, "_base"):
+            data = self.criteria
+            self._base = None
+            if self.text or data.get("active_from") or data.get("active_to"):
+                queryset = self.queryset.all()
+                if data.get("active_from") or data.get("active_to"):
+                    queryset = _active(queryset, data.get("active_from"), data.get("active_to"))
+                queryset = search(queryset, self.text, typos=self.typos)
+                self._base = bitset(list(queryset.order_by().values_list("pk", flat=True)))
+        return self._base
+
+    def count(self):
+        """How many organisations match: from the facet index, no COUNT query."""
+        index = facet_index(self.queryset.db)
+        return index.matching(self._criterion_values(), self._base_ids()).bit_count()
+
     def facets(self):
         """{criterion: [{"value", "label", "count", "selected"}]}: for each value, how many organisations
-        the search would give with it, the other criteria unchanged. One GROUP BY query per facet."""
+        the search would give with it, the other criteria unchanged (a facet ignores its own criterion).
+        Counted on the in-memory facet index (facet_index.py): no GROUP BY over the experiences."""
         data = self.criteria
+        index = facet_index(self.queryset.db)
+        criteria, base = self._criterion_values(), self._base_ids()
+        skipping = {name: index.matching(criteria, base, skip=name) for name in CRITERION_FACETS}
 
-        def ids(skip):
-            return self.narrowed(skip=skip).order_by().values("pk")
+        def counts(facet):
+            return index.counts(facet, skipping[FACET_CRITERION[facet]])
 
-        def by(queryset, field, org_path):
-            rows = queryset.order_by().values(field).annotate(n=Count(org_path, distinct=True))
-            return {row[field]: row["n"] for row in rows}
-
-        facets = {}
-        facets["country"] = self._facet(
-            "country",
-            by(ids("country"), "country", "pk"),
-            lambda code: countries.name(code),
-            sort_by_label=True,
-        )
-        kinds = dict(Organisation.Kind.choices)
-        facets["kind"] = self._facet(
-            "kind", by(ids("kind"), "kind", "pk"), lambda k: kinds.get(k, k), order=list(kinds)
-        )
-        competences = Competence.objects.filter(organisation__in=ids("sector"))
-        facets["sector_category"] = self._facet(
-            "sector", by(competences, "sector__category__code", "organisation"), None, only_length=3
-        )
-        facets["sector"] = self._facet(
-            "sector", by(competences, "sector__code", "organisation"), None, only_length=5
-        )
-        experience_sectors = Experience.sectors.through.objects.filter(
-            experience__organisation__in=ids("experience_sector")
-        )
-        facets["experience_sector_category"] = self._facet(
-            "experience_sector",
-            by(experience_sectors, "sector__category__code", "experience__organisation"),
-            None,
-            only_length=3,
-        )
-        facets["experience_sector"] = self._facet(
-            "experience_sector",
-            by(experience_sectors, "sector__code", "experience__organisation"),
-            None,
-            only_length=5,
-        )
-        worked = ExperienceCountry.objects.filter(experience__organisation__in=ids("worked_in"))
-        facets["worked_in"] = self._facet(
-            "worked_in",
-            by(worked, "country", "experience__organisation"),
-            lambda c: countries.name(c),
-            sort_by_label=True,
-        )
-        roles = dict(Experience.Role.choices)
-        facets["role"] = self._facet(
-            "role",
-            by(Experience.objects.filter(organisation__in=ids("role")), "role", "organisation"),
-            lambda r: roles.get(r, r),
-            order=list(roles),
-        )
-        fundings = Funding.objects.filter(experience__organisation__in=ids("donor"))
-        facets["donor"] = self._facet("donor", by(fundings, "donor", "experience__organisation"), None)
+        kinds, roles = dict(Organisation.Kind.choices), dict(Experience.Role.choices)
+        facets = {
+            "country": self._facet("country", counts("country"), countries.name, sort_by_label=True),
+            "kind": self._facet("kind", counts("kind"), lambda k: kinds.get(k, k), order=list(kinds)),
+            "sector_category": self._facet("sector", counts("sector_category"), None, only_length=3),
+            "sector": self._facet("sector", counts("sector"), None, only_length=5),
+            "experience_sector_category": self._facet(
+                "experience_sector", counts("experience_sector_category"), None, only_length=3
+            ),
+            "experience_sector": self._facet(
+                "experience_sector", counts("experience_sector"), None, only_length=5
+            ),
+            "worked_in": self._facet("worked_in", counts("worked_in"), countries.name, sort_by_label=True),
+            "role": self._facet("role", counts("role"), lambda r: roles.get(r, r), order=list(roles)),
+            "donor": self._facet("donor", counts("donor"), None),
+        }
         self._label_from_db(facets, data)
         return facets
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -100,7 +102,21 @@ class Organisation(models.Model):
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-        indexes = [models.Index(fields=["kind"]), models.Index(fields=["published", "updated"])]
+        indexes = [
+            models.Index(fields=["kind"]),
+            models.Index(fields=["published", "updated"]),
+            # Sort by name in the active language (filters.name_in_language: the same expression), public
+            # rows only: the first page and a deep page are read from the index, in order.
+            *(
+                models.Index(
+                    Lower(Coalesce(NullIf(first, Value("")), second, Value(""))),
+                    F("id"),
+                    name=f"organisation_name_{lang}",
+                    condition=Q(published=True),
+                )
+                for lang, first, second in (("fr", "name_fr", "name_en"), ("en", "name_en", "name_fr"))
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
@@ -142,6 +158,8 @@ class Competence(models.Model):
 
     class Meta:
         ordering = ["organisation", "rank", "id"]
+        # Facet counts and the sector criterion go from a sector to its organisations.
+        indexes = [models.Index(fields=["sector", "organisation"])]
         verbose_name = _("competence")
         verbose_name_plural = _("competences")
         constraints = [

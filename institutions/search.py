@@ -72,10 +72,21 @@ def build_document(organisation):
     """Names and acronym on the first line (ranking looks at it), the rest of the text after it.
 
     Uses organisation.experiences.all() and each experience's fundings.all() (prefetch them in bulk)."""
+    experiences = list(organisation.experiences.all())
+    donors = [
+        (funding.donor.name_fr, funding.donor.name_en, funding.donor.acronym)
+        for experience in experiences
+        for funding in experience.fundings.all()
+    ]
+    return document_text(organisation, experiences, donors)
+
+
+def document_text(organisation, experiences, donors):
+    """The document from plain inputs (also unsaved instances: the bulk generator calls this):
+    organisation, its experiences, and (name_fr, name_en, acronym) of each funding's donor."""
     head = [organisation.name_fr, organisation.name_en, organisation.acronym]
     body = [organisation.city, organisation.description_fr, organisation.description_en]
-    donors = []
-    for experience in organisation.experiences.all():
+    for experience in experiences:
         body += [
             experience.title_fr,
             experience.title_en,
@@ -84,10 +95,8 @@ def build_document(organisation):
             experience.results_fr,
             experience.results_en,
         ]
-        for funding in experience.fundings.all():
-            donors += [funding.donor.name_fr, funding.donor.name_en, funding.donor.acronym]
     # A donor funding several actions is named once.
-    body += list(dict.fromkeys(donors))
+    body += list(dict.fromkeys(name for donor in donors for name in donor))
     head_text = " ".join(dict.fromkeys(part for part in map(fold, head) if part))
     body_text = " ".join(part for part in map(fold, body) if part)
     return f"{head_text}\n{body_text}"

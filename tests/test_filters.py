@@ -198,3 +198,55 @@ def test_a_very_long_query_is_cut_not_refused(client, directory):
     response = client.get("/en/", {"q": "maires " * 1000})
     assert slugs(response) == {"aimf"}
     assert len(response.context["criteria"]["q"]) <= 200
+
+
+def test_counts_follow_an_edit_at_once(client, directory):
+    """Counts come from the facet index, rebuilt when data changes: an edit shows on the next search."""
+    from experiences.models import ExperienceCountry
+
+    response = client.get("/en/")
+    assert facet(response, "country")["FR"] == 2
+    assert facet(response, "worked_in").get("ML") is None
+    total = response.context["page"].paginator.count
+
+    lyon = directory["lyon"]
+    lyon.published = False
+    lyon.save()
+    response = client.get("/en/")
+    assert facet(response, "country")["FR"] == 1
+    assert response.context["page"].paginator.count == total - 1
+    assert "ville-de-lyon" not in slugs(response)
+
+    aimf = directory["aimf"]
+    ExperienceCountry.objects.create(experience=aimf.experiences.first(), country="ML")
+    response = client.get("/en/", {"worked_in": "ML"})
+    assert facet(response, "worked_in")["ML"] == 1
+    assert slugs(response) == {"aimf"}
+
+
+def test_facets_within_text_and_years(client, directory):
+    """Free text and years are not facets, but they narrow every facet's counts."""
+    response = client.get("/en/", {"active_from": "2020"})
+    assert facet(response, "country") == {"FR": 1}
+    assert response.context["page"].paginator.count == 1
+    response = client.get("/en/", {"q": "Dakar"})
+    found, countries = slugs(response), facet(response, "country")
+    assert "region-de-dakar" in found and "ancb" not in found
+    assert countries["SN"] == 1 and "BJ" not in countries
+    assert sum(countries.values()) == len(found) == response.context["page"].paginator.count
+    response = client.get("/en/", {"q": "Dakar", "country": "BJ"})
+    assert facet(response, "country") == {**countries, "BJ": 0}  # ignores its own criterion; BJ stays shown
+    assert response.context["page"].paginator.count == 0
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_facet_counts_are_grouped_as_intcomma_writes_them(lang):
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+
+    from institutions.templatetags.platforma import facet_options
+
+    with translation.override(lang):
+        html = facet_options("kind", [{"value": "x", "label": "<b>", "count": 1234567, "selected": True}])
+        assert f"({intcomma(1234567)})" in html
+    assert "&lt;b&gt;" in html and " checked>" in html

@@ -162,3 +162,47 @@ def tel_href(number):
     """+33 14 48 82 288 -> +33144882288 for a tel: link (RFC 3966 wants no spaces)."""
     number = (number or "").strip()
     return ("+" if number.startswith("+") else "") + re.sub(r"\D", "", number)
+
+
+# --- Facets -------------------------------------------------------------------------------------------
+
+
+def grouped_int(value):
+    """An integer with the active language's thousands separator, as humanize's intcomma writes it
+    ("1 234" / "1,234"), without its per-call format lookups: a facet list has a thousand numbers."""
+    from django.utils.formats import get_format
+
+    if get_format("NUMBER_GROUPING") != 3:
+        return numberformat.format(
+            value,
+            get_format("DECIMAL_SEPARATOR"),
+            grouping=get_format("NUMBER_GROUPING"),
+            thousand_sep=get_format("THOUSAND_SEPARATOR"),
+            force_grouping=True,
+        )
+    return f"{value:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
+
+
+@register.simple_tag
+def facet_options(name, items):
+    """The <li> checkboxes of one facet, built in Python: a facet list at 100,000 organisations has about a
+    thousand values, and the same markup through template tags took most of the page's time."""
+    from django.utils.formats import get_format
+
+    separator = get_format("THOUSAND_SEPARATOR")
+    plain = get_format("NUMBER_GROUPING") == 3
+    rows = []
+    for item in items:
+        count = f"{item['count']:,}".replace(",", separator) if plain else grouped_int(item["count"])
+        rows.append(
+            format_html(
+                '<li><input type="checkbox" name="{0}" value="{1}" id="id_{0}_{1}"{2}>\n'
+                '      <label for="id_{0}_{1}">{3} <span class="count">({4})</span></label></li>',
+                name,
+                item["value"],
+                mark_safe(" checked") if item["selected"] else "",
+                item["label"],
+                count,
+            )
+        )
+    return mark_safe("\n    ".join(rows))

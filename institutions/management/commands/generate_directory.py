@@ -3,13 +3,13 @@
 Speed comes from bulk inserts: each chunk of organisations is built in memory, then written with one
 bulk_create per table (ids come back through RETURNING on PostgreSQL and SQLite), in one transaction.
 Nothing is saved row by row, so no signal runs: no history rows are written for generated data and the
-search document is computed here (build_search_document) instead of by the save hooks.
+search document is computed here (institutions.search.document_text, the builder the save hooks use)
+instead of by the save hooks.
 """
 
 import multiprocessing
 import random
 import time
-import unicodedata
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
@@ -24,53 +24,13 @@ from tqdm import tqdm
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.cache import bump_generation
 from institutions.models import MAX_COMPETENCES, Competence, Membership, Organisation, Sector
+from institutions.search import document_text
 
 from . import _directory_data as data
 
 SLUG_PREFIX = "gen-"  # marks generated organisations: --clear deletes these and nothing else
 ExperienceSector = Experience.sectors.through
 TABLES = (Organisation, Competence, Experience, ExperienceSector, ExperienceCountry, Funding)
-
-
-class _FoldTable(dict):
-    """str.translate table filled on first sight of each character: "é" -> "e", "Œ" -> "Œ"."""
-
-    def __missing__(self, char):
-        decomposed = unicodedata.normalize("NFKD", chr(char))
-        self[char] = "".join(c for c in decomposed if not unicodedata.combining(c)) or chr(char)
-        return self[char]
-
-
-_FOLD = _FoldTable()
-
-
-def fold(text):
-    """Lower-case, accents removed: "Décentralisation" -> "decentralisation"."""
-    return text.translate(_FOLD).lower()
-
-
-def build_search_document(organisation, experiences, donor_names):
-    """The text free-text search looks at, accent-folded. Stand-in for the search module's builder:
-    when institutions.search provides one, call it here instead (same inputs, unsaved instances)."""
-    parts = [
-        organisation.name_fr,
-        organisation.name_en,
-        organisation.acronym,
-        organisation.city,
-        organisation.description_fr,
-        organisation.description_en,
-    ]
-    for exp in experiences:
-        parts += [
-            exp.title_fr,
-            exp.title_en,
-            exp.objectives_fr,
-            exp.objectives_en,
-            exp.results_fr,
-            exp.results_en,
-        ]
-    parts += donor_names
-    return fold(" ".join(p for p in parts if p))
 
 
 class Generator:
@@ -83,7 +43,7 @@ class Generator:
         for s in sectors:
             self.by_category.setdefault(s.code[:3], []).append(s.pk)
         self.popular = [pk for code in data.POPULAR_CATEGORIES for pk in self.by_category.get(code, [])]
-        self.donors = donors  # [(pk, name_fr, name_en)]
+        self.donors = donors  # [(pk, name_fr, name_en, acronym)]
         self.homes = [(code, cities) for code, _w, cities in data.HOME_COUNTRIES]
         self.home_weights = [w for _c, w, _cities in data.HOME_COUNTRIES]
         self.work = [c for c, _w in data.WORK_COUNTRIES]
@@ -274,8 +234,8 @@ def _insert_chunk(chunk):
 
 def _insert(rows, batch):
     for org, _competences, experiences in rows:
-        donor_names = [n for _e, _s, _c, fundings in experiences for d, _a in fundings for n in d[1:]]
-        org.search_document = build_search_document(org, [e for e, _s, _c, _f in experiences], donor_names)
+        donors = [d[1:] for _e, _s, _c, fundings in experiences for d, _a in fundings]
+        org.search_document = document_text(org, [e for e, _s, _c, _f in experiences], donors)
     with transaction.atomic():
         Organisation.objects.bulk_create([org for org, _c, _e in rows], batch_size=batch)
         competences, experiences = [], []
@@ -387,7 +347,7 @@ class Command(BaseCommand):
         pool = []
         for acronym, fr, en in data.DONORS:
             donor, _ = Donor.objects.get_or_create(acronym=acronym, defaults={"name_fr": fr, "name_en": en})
-            pool.append((donor.pk, donor.name_fr or fr, donor.name_en or en))
+            pool.append((donor.pk, donor.name_fr or fr, donor.name_en or en, donor.acronym))
         return pool
 
     def clear(self):

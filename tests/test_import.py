@@ -185,7 +185,7 @@ def test_bad_rows_are_reported_by_line_and_good_rows_import(sectors, afd, tmp_pa
         4: ["competences", "unknown OECD sector code", "99999"],
         5: ["name_fr, name_en: missing"],
         7: ["cost", "12abc", "not an amount"],
-        8: ["cost, amount_*", "1100.00", "more than the cost"],
+        8: ["cost, amount_*", "1,100.00", "more than the cost"],
         9: ["sectors", "unknown OECD sector code", "99999"],
         10: ["start_date", "31/12/2015", "not a date"],
         11: ["end_date", "The end date cannot be before the start date."],
@@ -364,5 +364,5 @@ def test_cost_below_stored_fundings_is_refused_when_fundings_are_not_in_the_file
     rows = [{"slug": "ville-exemple", "title_fr": "Eau potable à Kérou (fictif)", "start_date": "2018-01-01",
              "cost": "150000"}]  # fmt: skip
     _out, err = run(write(tmp_path, rows, header=header))
-    assert err.startswith("line 2: cost: The donors' contributions would total 200000.00 EUR")
+    assert err.startswith("line 2: cost: The donors' contributions would total 200,000.00 EUR")
     assert Experience.objects.get(title_fr="Eau potable à Kérou (fictif)").cost == Decimal("250000.00")

@@ -2,8 +2,10 @@
 
 How it stays correct:
 
-- One "directory generation" number lives in the cache (shared by every app server when CACHE_URL
-  points at Redis). Every cached page is stored under a key that includes it.
+- One "directory generation" number lives in the "state" cache, which every app process sees (Redis when
+  CACHE_URL is set, else a file-based cache shared by the processes of one machine). Every cached page is
+  stored under a key that includes it, so a page cached by any process is stale as soon as any process
+  changes data.
 - Any change to data shown on public pages (organisations, competences, experiences, their countries,
   sectors and fundings, donors, sectors) bumps the generation, through model signals. Pages stored under
   the old number are never read again and simply expire: no need to know which pages showed what.
@@ -24,7 +26,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import translation
@@ -35,13 +37,14 @@ MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
 
 def generation():
     """The current directory generation, created on first use."""
-    value = cache.get(GENERATION_KEY)
+    state = caches["state"]
+    value = state.get(GENERATION_KEY)
     if value is None:
         # Missing (first use, cache flushed or key evicted): start from the clock rather than from 1, so a
         # number that old pages may still be stored under is never reused. add() lets concurrent processes
         # agree on one value.
-        cache.add(GENERATION_KEY, time.time_ns() // 1000, timeout=None)
-        value = cache.get(GENERATION_KEY)
+        state.add(GENERATION_KEY, time.time_ns() // 1000, timeout=None)
+        value = state.get(GENERATION_KEY)
     return value
 
 
@@ -53,7 +56,7 @@ def bump_generation(**_signal_kwargs):
 
 def _bump():
     try:
-        cache.incr(GENERATION_KEY)  # atomic on Redis, so two app servers never lose a bump
+        caches["state"].incr(GENERATION_KEY)  # atomic on Redis, so two app servers never lose a bump
     except ValueError:  # no current generation: a fresh one is just as good
         generation()
 

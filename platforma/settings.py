@@ -227,11 +227,22 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"  # a bilingual page, status 429
 AXES_USERNAME_CALLABLE = "accounts.views.axes_username"  # failures counted per address, whatever its case
 
 # Cache: local memory by default; CACHE_URL=redis://host:6379/0 shares one between app servers.
+# "state" holds the directory generation (institutions/cache.py), which every app process must see the
+# same: Redis when there is one, otherwise a small file-based cache shared by the processes of this machine
+# (local memory would give each gunicorn worker its own number, and edits made through one worker would
+# leave the others serving stale pages).
 CACHE_URL = env("CACHE_URL", "")
+STATE_CACHE_DIR = env("STATE_CACHE_DIR", str(BASE_DIR / "var" / "state-cache"))
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
+        "state": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "state": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": STATE_CACHE_DIR},
+    }
 
 # Full-page cache of anonymous public pages (institutions/cache.py); PUBLIC_PAGE_CACHE=0 turns it off
 # (the benchmark measures both). Seconds a cached page lives at most; edits invalidate it at once anyway.

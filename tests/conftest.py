@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.utils import translation
 
@@ -24,6 +24,7 @@ def _empty_cache():
     """Every test starts with an empty cache: the database is rolled back between tests, cached pages are
     not, and data made with bulk_create() sends no signal that would make them stale."""
     cache.clear()
+    caches["state"].clear()
     yield
 
 

@@ -2,6 +2,7 @@
 language and query, and stale the moment data changes."""
 
 import datetime
+import os
 from decimal import Decimal
 
 import pytest
@@ -257,3 +258,20 @@ def test_post_is_never_cached():
     for _ in range(2):
         wrapped(RequestFactory().post("/fr/x/"))
     assert len(calls) == 2
+
+
+def test_generation_is_shared_between_processes_without_redis(settings):
+    """Each gunicorn worker is its own process: a change made through one must make the pages cached by
+    the others stale, even with no CACHE_URL (the generation lives in the file-based "state" cache)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from institutions.cache import generation
+
+    before = generation()
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", "from institutions.cache import _bump; _bump()"],
+        cwd=Path(settings.BASE_DIR), check=True, capture_output=True, env={**os.environ, "CACHE_URL": ""},
+    )
+    assert generation() != before

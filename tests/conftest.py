@@ -1,11 +1,21 @@
+import atexit
 import os
 import shutil
+import tempfile
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.utils import translation
+
+# The directory generation lives in a file-based cache shared by the processes of a machine; each test run
+# gets its own, so two runs at once (SQLite and PostgreSQL, say) never clear each other's. Servers the
+# tests start inherit it through the environment.
+os.environ["STATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="platforma-test-state-")
+atexit.register(shutil.rmtree, os.environ["STATE_CACHE_DIR"], ignore_errors=True)
+if settings.CACHES.get("state", {}).get("BACKEND", "").endswith("FileBasedCache"):
+    settings.CACHES["state"]["LOCATION"] = os.environ["STATE_CACHE_DIR"]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -28,9 +28,21 @@ from institutions.models import Organisation
 directory = search_data.directory  # the shared fixture
 
 
+# Columns shorter than the full payload (PostgreSQL refuses longer text) get a shorter one.
+LIMITS = {"zip_code": 20, "telephone": 40, "fax": 40, "acronym": 50, "donor_acronym": 50}
+
+
 def payload(field):
-    """Script and markup, distinct per field so each field's own output can be found."""
-    return f"<script>alert(\"{field}\")</script>\"'><img src=x onerror=alert('{field}')>"
+    """Script and markup, distinct per field so each field's own output can be found, as long as the
+    column allows."""
+    for candidate in [
+        f"<script>alert(\"{field}\")</script>\"'><img src=x onerror=alert('{field}')>",
+        f"<img src=x onerror=alert('{field}')>\"'",
+        f"<script>{field[:3]}</script>",
+    ]:
+        if len(candidate) <= LIMITS.get(field, 255):
+            return candidate
+    raise AssertionError(field)
 
 
 # What a partner or staff can type: organisation, experience and donor text fields.
@@ -67,7 +79,7 @@ def hostile(db):
 
 def assert_no_live_markup(html):
     """None of the payloads came out as markup (the page's own <script> tags have attributes)."""
-    assert "<script>alert(" not in html
+    assert "<script>" not in html
     assert "<img src=x" not in html
     assert "</script>\"'>" not in html  # nor did one close the page's JSON-LD <script> early
 
@@ -182,7 +194,7 @@ def test_admin_lists_and_change_pages_show_markup_as_text(admin_client, hostile)
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 @pytest.mark.parametrize("field", ["name_fr", "acronym", "street", "city", "telephone", "fax"])
 def test_csv_cells_never_start_a_formula(client, db, start, field):
-    value = f'{start}HYPERLINK("http://evil.example","click")'
+    value = f'{start}HYPERLINK("http://ev.il")'
     Organisation.objects.create(**{"name_fr": "Formule", "slug": "formule", "country": "FR", **{field: value}})
     (row,) = csv.DictReader(io.StringIO(read(client.get("/fr/export.csv"))))
     assert row[field] == "'" + value  # a leading quote: spreadsheets show the text instead of running it

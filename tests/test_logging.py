@@ -79,6 +79,8 @@ def test_successful_login_is_not_a_security_event(logs):
 
 
 def test_partner_page_refusal_is_logged(client, logs):
+    # Logged in (an anonymous visitor is sent to the login page first), asking for someone else's page.
+    client.force_login(get_user_model().objects.create_user("partner@example.org", "x-long-password-1"))
     client.get("/fr/partners/organisations/not-mine/")  # 404 under /partners/
     [entry] = lines(logs, "platforma.security", "permission_refused")
     assert entry["status"] == 404 and entry["path"] == "/fr/partners/organisations/not-mine/"

@@ -195,3 +195,15 @@ def test_a_login_with_an_overlong_or_nul_address_fails_as_a_wrong_login(client, 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
     assert all(len(a.username) <= 255 and "\x00" not in a.username for a in AccessAttempt.objects.all())
+
+
+@pytest.mark.parametrize("sector", ["9223372036854775808", "-9223372036854775809", "9" * 30])
+def test_an_experience_sector_id_beyond_any_integer_is_refused_as_unknown(owner_client, partner_forms, aimf, sector):
+    """Found on SQLite: sectors=9223372036854775808 reached `id IN (...)` and SQLite raised OverflowError
+    (500). Now refused like any unknown choice, what was typed kept, nothing saved."""
+    url, data = partner_forms["experience_add"]
+    response = post(owner_client, url, {**data, "sectors": [data["sectors"][0], sector]})
+    assert response.status_code == 200
+    assert sector in response.content.decode()  # "…is not a valid value" names it
+    assert response.context["form"].errors["sectors"]
+    assert not aimf.experiences.filter(title_fr=data["title_fr"]).exists()

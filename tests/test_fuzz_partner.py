@@ -19,7 +19,13 @@ from fuzz_strategies import NASTY, text, values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from partner_fixtures import *  # noqa: F401,F403  (fixtures)
-from partner_fixtures import PASSWORD, competence_data, experience_data, organisation_data
+from partner_fixtures import (
+    PASSWORD,
+    _fast_password_hasher,  # noqa: F401  (autouse; "import *" skips it)
+    competence_data,
+    experience_data,
+    organisation_data,
+)
 
 from experiences.models import Funding
 

@@ -20,7 +20,10 @@ from django.utils.encoding import force_bytes
 from django.utils.html import escape
 from django.utils.http import urlsafe_base64_encode
 from partner_fixtures import *  # noqa: F401,F403  (fixtures)
-from partner_fixtures import PASSWORD
+from partner_fixtures import (
+    PASSWORD,
+    _fast_password_hasher,  # noqa: F401  (autouse; "import *" skips it)
+)
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Organisation

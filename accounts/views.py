@@ -56,4 +56,6 @@ def axes_username(request, credentials):
     username = (credentials or {}).get(settings.AXES_USERNAME_FORM_FIELD) or request.POST.get(
         settings.AXES_USERNAME_FORM_FIELD, ""
     )
-    return username.strip().lower()
+    # Kept within axes' column (255 characters) and without NUL, which PostgreSQL refuses: a pasted novel
+    # or a NUL byte in the e-mail field must fail as a wrong login, not as a server error.
+    return username.replace("\x00", "").strip().lower()[:255]

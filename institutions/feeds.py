@@ -3,6 +3,7 @@
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from .views import organisation_search
@@ -31,7 +32,9 @@ class OrganisationsFeed(Feed):
         return str(organisation)
 
     def item_description(self, organisation):
-        return ", ".join(filter(None, [organisation.city, str(organisation.country.name)]))
+        # Feed readers show a description as HTML (RSS <description>, Atom summary type="html"), and Django
+        # only escapes it for XML: escape it for HTML too, or a city typed as markup would run there.
+        return escape(", ".join(filter(None, [organisation.city, str(organisation.country.name)])))
 
     def item_updateddate(self, organisation):
         return organisation.updated

@@ -22,11 +22,11 @@ from experiences.models import Donor, Experience, ExperienceCountry, Funding
 
 from .facet_index import CRITERION_FACETS, FACET_CRITERION, bitset, facet_index
 from .models import Competence, Organisation, Sector, SectorCategory
-from .search import MAX_QUERY_LENGTH, search, spelled_nowhere
+from .search import MAX_QUERY_LENGTH, clean_query, search, spelled_nowhere
 
 MAX_VALUES = 50  # values kept per criterion
 YEAR_MIN, YEAR_MAX = 1900, 2100
-SECTOR_CODE = re.compile(r"\d{3}|\d{5}")
+SECTOR_CODE = re.compile(r"[0-9]{3}|[0-9]{5}")  # ASCII digits: \d also matches "١٤٠"
 
 SORT_CHOICES = [
     ("relevance", _("Relevance")),
@@ -37,7 +37,8 @@ SORT_CHOICES = [
 
 
 def _country(value):
-    value = value.upper()
+    # ASCII only: "ß".upper() is "SS", which would otherwise be taken for South Sudan.
+    value = value.upper() if value.isascii() else ""
     return value if len(value) == 2 and countries.alpha2(value) == value else None
 
 
@@ -54,7 +55,8 @@ def _sector(value):
 
 
 def _positive_int(value):
-    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+    # isdigit() is also true for "²" or "٣", which int() refuses or reads: ASCII digits only.
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
 
 
 class ValueListField(forms.Field):
@@ -216,7 +218,9 @@ class OrganisationFilter(django_filters.FilterSet):
 
     @property
     def text(self):
-        return self.criteria.get("q") or ""
+        # Text that folds to nothing (control characters, lone accents) is no search: no "relevance" rank.
+        q = self.criteria.get("q") or ""
+        return q if clean_query(q) else ""
 
     @property
     def sort_order(self):

@@ -56,6 +56,24 @@ def offered_sectors(kept_ids=()):
 WITHDRAWN = _("This OECD code has been withdrawn; choose a current one.")
 
 
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows by id that refuses an id beyond any integer column before the database
+    sees it: SQLite raises OverflowError on `id IN (9223372036854775808)` (a 500) instead of matching
+    nothing. Any other unknown id is refused by Django as usual."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, (list, tuple)) else [value]:
+            try:
+                out_of_range = not -(2**63) <= int(str(pk).strip()) < 2**63
+            except ValueError:
+                continue  # not a number: Django refuses it itself
+            if out_of_range:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class OrganisationForm(TranslatedErrorsMixin, forms.ModelForm):
     class Meta:
         model = Organisation
@@ -172,6 +190,7 @@ class ExperienceForm(FundingsEditedTogetherMixin, TranslatedErrorsMixin, forms.M
             "title_fr", "title_en", "objectives_fr", "objectives_en", "results_fr", "results_en",
             "sectors", "countries", "cost", "role", "start_date", "end_date",
         ]  # fmt: skip
+        field_classes = {"sectors": ModelIdsField}
         labels = {
             "title_fr": _("Action title in French"),
             "title_en": _("Action title in English"),

@@ -89,3 +89,12 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# Hypothesis (the fuzz tests): reproducible in CI, the same examples on every run, nothing stored between runs;
+# locally random, failing examples remembered in .hypothesis/ and tried first next time.
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("dev")
+hypothesis_settings.load_profile("ci" if IN_CI else "dev")

@@ -111,8 +111,7 @@ def server_through_proxy():
         DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@127.0.0.1:{proxy.port}/{db['NAME']}",
         DB_CONN_MAX_AGE="600",  # a persistent connection, the case where a stale one must be noticed
         DEBUG="1", LOG_LEVEL="CRITICAL",
-        # The server's page cache is local to its process and would answer from memory: this test is
-        # about what the pages do when they must reach the database.
+        # The server's page cache is its own (local memory): this test's changes could not invalidate it.
         PUBLIC_PAGE_CACHE="0",
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -140,8 +139,12 @@ def test_pages_answer_503_while_the_database_is_down_then_recover(server_through
 
     status, _, body = get(port, "/en/")
     assert status == 200 and "Resilience City" in body
+    assert get(port, "/healthz")[0] == 200
 
     proxy.stop()
+    # The load balancer's probe says so too, so it can take this instance out.
+    status, _, body = get(port, "/healthz")
+    assert status == 503 and "Traceback" not in body
     for path, text in [("/en/", "Service temporarily unavailable"),
                        ("/fr/", "Service temporairement indisponible"),
                        ("/en/organisations/vr/", "Service temporarily unavailable")]:
@@ -151,6 +154,7 @@ def test_pages_answer_503_while_the_database_is_down_then_recover(server_through
         assert text in body and "Traceback" not in body
 
     proxy.start()
+    assert get(port, "/healthz")[0] == 200
     status, _, body = get(port, "/en/")  # same server process, no restart
     assert status == 200 and "Resilience City" in body
     assert get(port, "/fr/organisations/vr/")[0] == 200

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from institutions.models import Organisation
 from tests.factories import make_aimf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -93,3 +94,42 @@ def test_axe_does_report_a_violation(page):
     page.set_content('<!doctype html><html lang="en"><title>t</title><main><img src="x.png"><a href="/"></a>')
     ids = {v["id"] for v in Axe().run(page, options=AXE_OPTIONS).response["violations"]}
     assert {"image-alt", "link-name"} <= ids
+
+
+def test_search_filter_switch_language_and_open_a_profile(page, live_server, aimf):
+    """A visitor's path: search, narrow by a facet, switch language keeping the search, open a profile."""
+    Organisation.objects.create(
+        name_fr="Commune de Téranga", name_en="Teranga Municipality", country="SN", kind="municipality"
+    )
+    page.goto(f"{live_server.url}/en/")
+    page.get_by_label("Search organisations").fill("mayors")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url(re.compile(r"/en/\?.*q=mayors"))
+    text = visible_text(page)
+    assert "International Association of Francophone Mayors" in text
+    assert "Teranga Municipality" not in text
+
+    # A facet narrows the list: the organisation's country, one value shows AIMF, another hides it.
+    page.goto(f"{live_server.url}/en/")
+    page.locator('input[name="country"][value="SN"]').check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"country=SN"))
+    text = visible_text(page)
+    assert "Teranga Municipality" in text
+    assert "International Association of Francophone Mayors" not in text
+
+    page.locator('input[name="country"][value="SN"]').uncheck()
+    page.locator('input[name="country"][value="FR"]').check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"country=FR"))
+
+    page.get_by_role("link", name="FR", exact=True).click()
+    page.wait_for_url(re.compile(r"/fr/\?.*country=FR"))
+    assert page.locator("html").get_attribute("lang") == "fr"
+    text = visible_text(page)
+    assert "Association internationale des maires francophones" in text
+    assert "Commune de Téranga" not in text
+
+    page.get_by_role("link", name="Association internationale des maires francophones").click()
+    page.wait_for_url(f"{live_server.url}/fr/organisations/aimf/")
+    assert "Informations générales" in visible_text(page)

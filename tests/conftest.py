@@ -44,6 +44,16 @@ def sectors(db):
 
 
 @pytest.fixture
+def staff(client, django_user_model):
+    """A superuser logged in on `client`; Django's own admin strings exist in French, so the admin is asked
+    in English to compare messages."""
+    user = django_user_model.objects.create_superuser("staff@example.org", "pw-correct-horse-battery")
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return user
+
+
+@pytest.fixture
 def demo(sectors):
     call_command("load_demo", stdout=open(os.devnull, "w"))
 

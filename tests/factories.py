@@ -3,6 +3,8 @@
 import datetime
 from decimal import Decimal
 
+from django.urls import reverse
+
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation, Sector
 
@@ -89,3 +91,8 @@ def add_experience(organisation, *, sectors=(), countries=(), fundings=(), **fie
     for donor, amount in fundings:
         Funding.objects.create(experience=experience, donor=donor, amount=amount)
     return experience
+
+
+def admin_url(model, view, *args):
+    """The admin page of a model: view is "changelist", "add", "change", "history", "delete"…"""
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)

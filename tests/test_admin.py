@@ -1,12 +1,10 @@
 """Staff admin: every page answers, inlines enforce the same rules as the models, no N+1 on changelists."""
 
-import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
@@ -14,28 +12,11 @@ from django.urls import NoReverseMatch, reverse
 from accounts.models import User
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Membership, Organisation, Sector
+from tests.factories import admin_url
 
 pytestmark = pytest.mark.django_db
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
-
-
-def admin_url(model, view, *args):
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
-
-
-@pytest.fixture
-def staff(client):
-    user = User.objects.create_superuser("staff@example.org", "pw-correct-horse-battery")
-    client.force_login(user)
-    # Django's own admin strings exist in French; compare messages in English.
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return user
-
-
-@pytest.fixture
-def sectors():
-    call_command("load_sectors", stdout=io.StringIO())
 
 
 @pytest.fixture

@@ -24,20 +24,9 @@ from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.admin import MembershipInline, OrganisationAdmin
 from institutions.completeness import SEED_FIELDS, completeness, with_counts
 from institutions.models import Competence, Membership, Organisation, Sector, SectorCategory
+from tests.factories import admin_url
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_url(model, view, *args):
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
-
-
-@pytest.fixture
-def staff(client):
-    user = User.objects.create_superuser("staff@example.org", "pw-correct-horse-battery")
-    client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return user
 
 
 def shown(client, model, query):

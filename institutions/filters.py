@@ -22,7 +22,7 @@ from experiences.models import Donor, Experience, ExperienceCountry, Funding
 
 from .facet_index import CRITERION_FACETS, FACET_CRITERION, bitset, facet_index
 from .models import Competence, Organisation, Sector, SectorCategory
-from .search import MAX_QUERY_LENGTH, clean_query, search, spelled_nowhere
+from .search import MAX_QUERY_LENGTH, clean_query, restrict, text_matches
 
 MAX_VALUES = 50  # values kept per criterion
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -238,14 +238,15 @@ class OrganisationFilter(django_filters.FilterSet):
                 queryset = apply(queryset, data[name])
         if skip != "active" and (data.get("active_from") or data.get("active_to")):
             queryset = _active(queryset, data.get("active_from"), data.get("active_to"))
-        return search(queryset, self.text, typos=self.typos)
+        return restrict(queryset, self.text_matches)
 
     @property
-    def typos(self):
-        """Asked once per request (PostgreSQL): the page searches the same text for results and facets."""
-        if not hasattr(self, "_typos"):
-            self._typos = spelled_nowhere(self.text, self.queryset.db)
-        return self._typos
+    def text_matches(self):
+        """search.TextMatches of the free text (None without text), asked once per request: the results,
+        the total and the facets all use it."""
+        if not hasattr(self, "_text_matches"):
+            self._text_matches = text_matches(self.text, self.queryset.db)
+        return self._text_matches
 
     # False: the caller counts experiences for the rows it shows (the search page: a deep page would
     # otherwise run the count subquery for every row skipped by OFFSET).
@@ -273,16 +274,16 @@ class OrganisationFilter(django_filters.FilterSet):
 
     def _base_ids(self):
         """Bitset of the organisations matching the criteria the facet index does not hold (free text,
-        active years), or None when there are none: one query for their ids."""
+        active years), or None when there are none."""
         if not hasattr(self, "_base"):
             data = self.criteria
             self._base = None
-            if self.text or data.get("active_from") or data.get("active_to"):
-                queryset = self.queryset.all()
-                if data.get("active_from") or data.get("active_to"):
-                    queryset = _active(queryset, data.get("active_from"), data.get("active_to"))
-                queryset = search(queryset, self.text, typos=self.typos)
-                self._base = bitset(list(queryset.order_by().values_list("pk", flat=True)))
+            if self.text_matches is not None:
+                self._base = bitset(self.text_matches.ids)
+            if data.get("active_from") or data.get("active_to"):
+                active = _active(self.queryset.all(), data.get("active_from"), data.get("active_to"))
+                years = bitset(list(active.order_by().values_list("pk", flat=True)))
+                self._base = years if self._base is None else self._base & years
         return self._base
 
     def count(self):

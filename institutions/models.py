@@ -92,9 +92,6 @@ class Organisation(models.Model):
     # Incremented on every save: a form that was opened on an older version is refused instead of
     # silently overwriting someone else's change (optimistic locking).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    # Accent-folded text of everything free-text search looks at (names in both languages, city,
-    # descriptions, experiences, donors); kept up to date by the search module.
-    search_document = models.TextField(editable=False, blank=True, default="")
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -143,6 +140,29 @@ class Organisation(models.Model):
         super().clean()
         if not (getattr(self, "name_fr", "") or getattr(self, "name_en", "") or self.name):
             raise ValidationError({"name": _("Give the organisation's name in French or English.")})
+
+
+class SearchEntry(models.Model):
+    """What free-text search reads for one organisation, in a narrow table of its own.
+
+    `document` is the accent-folded text of everything search looks at (names and acronym on the first
+    line, then city, descriptions, experiences, donors), kept up to date by institutions.search. On
+    PostgreSQL the table also holds generated tsvector columns with GIN indexes (migration
+    0004_search_entry). Why a table of its own: a common word matches half the directory, and PostgreSQL
+    visits the table row of every match; rows of a few dozen bytes (the text itself stored apart) are
+    read several times faster than the organisation rows with their descriptions."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    document = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+
+    def __str__(self):
+        return str(self.organisation_id)
 
 
 class Competence(models.Model):

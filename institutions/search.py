@@ -1,31 +1,32 @@
 """Free-text search: the one place that knows how text is matched, per database.
 
-Every organisation keeps an accent-folded, lower-cased `search_document` (names and acronym on the first
-line, everything else after it). Queries are folded the same way in Python, so PostgreSQL needs no unaccent
-extension and SQLite can match with a plain LIKE.
+Every organisation has a SearchEntry (models.py) holding an accent-folded, lower-cased document (names and
+acronym on the first line, everything else after it). Queries are folded the same way in Python, so
+PostgreSQL needs no unaccent extension and SQLite can match with a plain LIKE.
 
-- PostgreSQL: full-text search with French and English stemming (OR-ed), plus pg_trgm word similarity so
-  that a typo ("Ouagadogou") still finds the record; ranked with name/acronym matches first. The
-  expressions below are exactly those of the GIN indexes in migration 0002_search_indexes.
+- PostgreSQL: full-text search with French and English stemming (OR-ed) on the entry's generated `vector`,
+  plus pg_trgm word similarity so that a typo ("Ouagadogou") still finds the record when no document holds
+  the words themselves.
 - Other databases (SQLite): every word must occur in the document.
 
-Views call `search(queryset, q)` and don't care which database runs.
+A search gives ids (TextMatches): the organisations matching, and those matching by name or acronym.
+Relevance is "name matches first, then the others, each group by name": predictable, and cheap at any
+size. (Ranking every match by ts_rank read the whole vector of every matching organisation: 1.5–2.5 s for
+a common word at 100,000 organisations.) Views call `text_matches`/`restrict` or `search(queryset, q)`
+and don't care which database runs.
 """
 
+import json
 import re
 import unicodedata
+from typing import NamedTuple
 
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    SearchVectorExact,
-    SearchVectorField,
-    TrigramWordSimilarity,
-)
-from django.db import connections
-from django.db.models import Case, F, FloatField, Func, Prefetch, Q, Value, When
-from django.db.models.functions import StrIndex, Substr
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
+from django.db import connections, transaction
+from django.db.models import Case, F, Func, IntegerField, Lookup, Prefetch, TextField, Value, When
 from django.db.models.signals import post_delete, post_save
+
+from .models import SearchEntry
 
 MAX_QUERY_LENGTH = 200  # characters kept from `q`: longer input is cut at a word boundary
 MAX_WORDS = 12  # SQLite: one LIKE per word
@@ -103,29 +104,44 @@ def document_text(organisation, experiences, donors):
 
 
 def refresh_search_documents(queryset, batch_size=500):
-    """Recompute search_document for these organisations, in batches (a few queries per batch).
+    """Recompute the search entries of these organisations, in batches (a few queries per batch).
 
-    Writes with bulk_update: no history entry, no `updated`/`version` change, no signal."""
+    Writes only entries whose text changed (an upsert): no history entry, no `updated`/`version` change."""
     from experiences.models import Experience, Funding
 
-    from .models import Organisation
-
-    organisations = queryset.order_by("pk").prefetch_related(
-        Prefetch("experiences", queryset=Experience.objects.order_by("pk")),
-        Prefetch("experiences__fundings", queryset=Funding.objects.select_related("donor").order_by("pk")),
+    organisations = (
+        queryset.order_by("pk")
+        .select_related("search_entry")
+        .prefetch_related(
+            Prefetch("experiences", queryset=Experience.objects.order_by("pk")),
+            Prefetch("experiences__fundings", queryset=Funding.objects.select_related("donor").order_by("pk")),
+        )
     )
     changed, count = [], 0
     for organisation in organisations.iterator(chunk_size=batch_size):
         document = build_document(organisation)
-        if document != organisation.search_document:
-            organisation.search_document = document
-            changed.append(organisation)
+        if document != _stored_document(organisation):
+            changed.append(SearchEntry(organisation_id=organisation.pk, document=document))
         if len(changed) >= batch_size:
-            count += Organisation.objects.bulk_update(changed, ["search_document"])
+            count += save_entries(changed)
             changed = []
-    if changed:
-        count += Organisation.objects.bulk_update(changed, ["search_document"])
-    return count
+    return count + save_entries(changed)
+
+
+def _stored_document(organisation):
+    try:
+        return organisation.search_entry.document
+    except SearchEntry.DoesNotExist:
+        return None
+
+
+def save_entries(entries):
+    """Insert or update SearchEntry rows (one query); the generate_directory command uses it too."""
+    if entries:
+        SearchEntry.objects.bulk_create(
+            entries, update_conflicts=True, unique_fields=["organisation"], update_fields=["document"]
+        )
+    return len(entries)
 
 
 # --- keeping it up to date --------------------------------------------------------------------------
@@ -182,43 +198,34 @@ def connect_signals():
 # --- searching --------------------------------------------------------------------------------------
 
 
-class StoredSearchVector(Func):
-    """The `search_vector` column (PostgreSQL only, added by migration 0002_search_indexes): generated from
-    search_document with French and English stemming, stored, GIN-indexed. Stored because computing
-    to_tsvector per row made a common word cost a second per 20,000 organisations.
+class TextMatches(NamedTuple):
+    """Organisation ids (published or not) whose document matches a query, and among them those whose
+    names or acronym match it (relevance puts those first)."""
 
-    Not a model field (SQLite has no tsvector): compiled as search_document's column, renamed, so the
-    table alias Django chose (U0 in subqueries) stays right."""
+    ids: list
+    name_ids: list
+
+
+class EntryVector(Func):
+    """A generated tsvector column of institutions_searchentry (PostgreSQL only, migration 0004): `vector`
+    (the whole document) or `head_vector` (names and acronym). Not model fields (SQLite has no tsvector):
+    compiled as the document column, renamed, so the table alias Django chose stays right."""
 
     output_field = SearchVectorField()
 
-    def __init__(self):
-        super().__init__(F("search_document"))
+    def __init__(self, column):
+        self.column = column
+        super().__init__(F("document"))
 
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        column = connection.ops.quote_name("search_document")
-        assert sql.endswith(column), sql
-        return sql[: -len(column)] + connection.ops.quote_name("search_vector"), params
+        document = connection.ops.quote_name("document")
+        assert sql.endswith(document), sql
+        return sql[: -len(document)] + connection.ops.quote_name(self.column), params
 
 
 def _first_line(expression):
-    return Func(expression, Value("\n"), Value(1), function="split_part")
-
-
-def search(queryset, q, typos=None):
-    """Organisations matching q, annotated with `rank` (higher is better) when q is not empty.
-
-    typos (PostgreSQL): look for similar words instead of the words themselves; None = decide with
-    `spelled_nowhere(q)` (one query: pass the answer when searching the same text several times)."""
-    q = clean_query(q)
-    if not q:
-        return queryset
-    if connections[queryset.db].vendor == "postgresql":
-        if typos is None:
-            typos = spelled_nowhere(q, queryset.db)
-        return _search_postgresql(queryset, q, typos)
-    return _search_simple(queryset, q)
+    return Func(expression, Value("\n"), Value(1), function="split_part", output_field=TextField())
 
 
 def _text_query(q):
@@ -227,39 +234,95 @@ def _text_query(q):
     )
 
 
-def spelled_nowhere(q, using="default"):
-    """True when no document holds the words of q (French or English stems): then q is probably
-    misspelt and the trigram search (slower: it compares every candidate document) takes over."""
-    from .models import Organisation
-
+def text_matches(q, using="default"):
+    """TextMatches for q, or None when q holds no text to look for (nothing to filter by)."""
     q = clean_query(q)
-    if not q or connections[using].vendor != "postgresql":
-        return False
-    condition = SearchVectorExact(StoredSearchVector(), _text_query(q))
-    return not Organisation.objects.using(using).filter(condition).exists()
+    if not q:
+        return None
+    if connections[using].vendor == "postgresql":
+        return _matches_postgresql(q, using)
+    return _matches_simple(q, using)
 
 
-def _search_postgresql(queryset, q, typos):
-    names = TrigramWordSimilarity(q, _first_line(F("search_document")))
-    if typos:
-        # "Ouagadogou" shares most trigrams with "ouagadougou": pg_trgm word similarity, GIN trigram index.
-        matches = queryset.filter(search_document__trigram_word_similar=q)
-        return matches.annotate(rank=TrigramWordSimilarity(q, "search_document") + 2 * names)
+def search(queryset, q):
+    """Organisations of queryset matching q, annotated with `rank` (1 for a name match, else 0)."""
+    return restrict(queryset, text_matches(q, queryset.db))
+
+
+def restrict(queryset, matches):
+    """queryset narrowed to TextMatches (None: unchanged), with `rank` as in search()."""
+    if matches is None:
+        return queryset
+    rank = Case(When(pk__among=matches.name_ids, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return queryset.filter(pk__among=matches.ids).annotate(rank=rank)
+
+
+def _matches_postgresql(q, using):
+    entries = SearchEntry.objects.using(using)
     query = _text_query(q)
-    matches = queryset.filter(SearchVectorExact(StoredSearchVector(), query))
-    # Names and acronym first: their similarity to q outweighs any full-text rank.
-    return matches.annotate(rank=SearchRank(StoredSearchVector(), query) + 2 * names)
+    matches = entries.filter(SearchVectorExact(EntryVector("vector"), query))
+    by_name = entries.filter(SearchVectorExact(EntryVector("head_vector"), query))
+    ids, name_ids = _id_arrays(matches, by_name)
+    if ids:
+        return TextMatches(ids, name_ids)
+    # No document holds these words (French or English stems): probably misspelt ("Ouagadogou"), so look
+    # for similar words instead: pg_trgm word similarity on the GIN trigram index, slower but rarely run.
+    similar = entries.filter(document__trigram_word_similar=q)
+    by_name = similar.annotate(head=_first_line(F("document"))).filter(head__trigram_word_similar=q)
+    return TextMatches(*_id_arrays(similar, by_name))
 
 
-def _search_simple(queryset, q):
+def _id_arrays(*querysets):
+    """The organisation ids of each queryset of entries, in one statement, read through the GIN indexes.
+
+    PostgreSQL's planner prefers reading the whole table when a word matches most rows: it does not count
+    that checking a row means fetching its vector from out-of-row storage (measured at 100,000
+    organisations: 450 ms that way, 25 ms through the index). So indexes are required for this statement
+    (SET LOCAL: for this transaction only; restored at once when the caller's transaction goes on). Two
+    statements in autocommit, five inside a transaction (with the savepoint and the restore)."""
+    parts, params = [], []
+    for queryset in querysets:
+        sql, part_params = queryset.values("organisation_id").query.sql_with_params()
+        parts.append(f"ARRAY({sql})")
+        params += part_params
+    connection = connections[querysets[0].db]
+    caller_transaction = connection.in_atomic_block
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        arrays = cursor.fetchone()
+        if caller_transaction:
+            cursor.execute("SET LOCAL enable_seqscan = on")
+    return arrays
+
+
+def _matches_simple(q, using):
+    """Other databases (SQLite): every word of q occurs in the document; name matches in its first line."""
     words = list(dict.fromkeys(q.split()))[:MAX_WORDS]
+    entries = SearchEntry.objects.using(using)
     for word in words:
-        queryset = queryset.filter(search_document__icontains=word)
-    # The document's first line holds the names: a match there ranks first.
-    head = Substr(F("search_document"), 1, StrIndex(F("search_document"), Value("\n")))
-    in_name = Q()
-    for word in words:
-        in_name &= Q(search_head__contains=word)
-    return queryset.annotate(search_head=head).annotate(
-        rank=Case(When(in_name, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
-    )
+        entries = entries.filter(document__contains=word)
+    ids, name_ids = [], []
+    for pk, document in entries.values_list("organisation_id", "document").iterator():
+        ids.append(pk)
+        head = document.split("\n", 1)[0]
+        if all(word in head for word in words):
+            name_ids.append(pk)
+    return TextMatches(ids, name_ids)
+
+
+@IntegerField.register_lookup
+class Among(Lookup):
+    """`pk__among=[ids]`: the column is one of a list of any length, sent as ONE parameter (an array on
+    PostgreSQL, JSON on SQLite). `pk__in` sends one parameter per id, and PostgreSQL refuses more than
+    65,535 of them; a common word matches more organisations than that at 100,000."""
+
+    lookup_name = "among"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        ids = [int(pk) for pk in self.rhs]
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::bigint[])", (*params, ids)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(ids))

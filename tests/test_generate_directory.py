@@ -88,7 +88,7 @@ def models_f(name):
 def test_search_document_is_folded_and_covers_experiences(sectors):
     generate(10)
     for org in Organisation.objects.all():
-        doc = org.search_document
+        doc = org.search_entry.document
         assert doc == doc.lower()
         assert "é" not in doc and "à" not in doc
         title = org.experiences.first().title_fr or org.experiences.first().title_en

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.cache import bump_generation
-from institutions.models import MAX_COMPETENCES, Competence, Membership, Organisation, Sector
+from institutions.models import MAX_COMPETENCES, Competence, Membership, Organisation, SearchEntry, Sector
 from institutions.search import document_text
 
 from . import _directory_data as data
@@ -233,11 +233,14 @@ def _insert_chunk(chunk):
 
 
 def _insert(rows, batch):
-    for org, _competences, experiences in rows:
-        donors = [d[1:] for _e, _s, _c, fundings in experiences for d, _a in fundings]
-        org.search_document = document_text(org, [e for e, _s, _c, _f in experiences], donors)
     with transaction.atomic():
         Organisation.objects.bulk_create([org for org, _c, _e in rows], batch_size=batch)
+        entries = []
+        for org, _competences, experiences in rows:
+            donors = [d[1:] for _e, _s, _c, fundings in experiences for d, _a in fundings]
+            document = document_text(org, [e for e, _s, _c, _f in experiences], donors)
+            entries.append(SearchEntry(organisation_id=org.pk, document=document))
+        SearchEntry.objects.bulk_create(entries, batch_size=batch)
         competences, experiences = [], []
         for org, sector_ids, exps in rows:
             competences += [
@@ -364,6 +367,7 @@ class Command(BaseCommand):
                 exps,
                 Competence.objects.filter(organisation__in=orgs),
                 Membership.objects.filter(organisation__in=orgs),
+                SearchEntry.objects.filter(organisation__in=orgs),
                 orgs,
             ):
                 qs._raw_delete(qs.db)

@@ -345,8 +345,9 @@ class OrganisationFilter(django_filters.FilterSet):
         return items
 
     def _label_from_db(self, facets, data):
-        """Sector, category and donor names in the active language: one query per model, only for the
-        values on show."""
+        """Sector, category and donor names in the active language (the other one when missing): one query
+        per model for the values on show, reading three columns, not whole translated objects."""
+        first, second = ("name_en", "name_fr") if get_language() == "en" else ("name_fr", "name_en")
         groups = [
             (SectorCategory, "code", ["sector_category", "experience_sector_category"]),
             (Sector, "code", ["sector", "experience_sector"]),
@@ -358,16 +359,18 @@ class OrganisationFilter(django_filters.FilterSet):
                 continue
             if key == "pk":
                 values = [int(v) for v in values]
-            objects = {str(getattr(obj, key)): obj for obj in model.objects.filter(**{f"{key}__in": values})}
+            labels = {}
+            for value, *names_by_preference, acronym in model.objects.filter(
+                **{f"{key}__in": values}
+            ).values_list(key, first, second, "name", "acronym" if model is Donor else key):
+                name = next((n for n in names_by_preference if n), "")
+                if model is Donor:
+                    labels[str(value)] = f"{acronym} – {name}" if acronym else name
+                else:
+                    labels[str(value)] = f"{value} {name}"
             for name in names:
                 for item in facets[name]:
-                    obj = objects.get(item["value"])
-                    if model is Donor:
-                        item["label"] = (
-                            (f"{obj.acronym} – {obj.name}" if obj.acronym else obj.name) if obj else None
-                        )
-                    else:
-                        item["label"] = f"{item['value']} {obj.name}" if obj else item["value"]
+                    item["label"] = labels.get(item["value"], None if model is Donor else item["value"])
         # A donor id that does not exist has no label and nothing to show.
         facets["donor"] = sorted(
             (i for i in facets["donor"] if i["label"]), key=lambda i: i["label"].casefold()

@@ -1,6 +1,7 @@
 """Template helpers shared by every page."""
 
 import datetime
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -186,23 +187,21 @@ def grouped_int(value):
 @register.simple_tag
 def facet_options(name, items):
     """The <li> checkboxes of one facet, built in Python: a facet list at 100,000 organisations has about a
-    thousand values, and the same markup through template tags took most of the page's time."""
+    thousand values, and the same markup through template tags took most of the page's time. Every
+    value is escaped here (html.escape: the same escaping as format_html, at a third of its cost)."""
     from django.utils.formats import get_format
 
     separator = get_format("THOUSAND_SEPARATOR")
     plain = get_format("NUMBER_GROUPING") == 3
+    field = html.escape(str(name))
     rows = []
     for item in items:
         count = f"{item['count']:,}".replace(",", separator) if plain else grouped_int(item["count"])
+        value = html.escape(str(item["value"]))
+        checked = " checked" if item["selected"] else ""
         rows.append(
-            format_html(
-                '<li><input type="checkbox" name="{0}" value="{1}" id="id_{0}_{1}"{2}>\n'
-                '      <label for="id_{0}_{1}">{3} <span class="count">({4})</span></label></li>',
-                name,
-                item["value"],
-                mark_safe(" checked") if item["selected"] else "",
-                item["label"],
-                count,
-            )
+            f'<li><input type="checkbox" name="{field}" value="{value}" id="id_{field}_{value}"{checked}>\n'
+            f'      <label for="id_{field}_{value}">{html.escape(str(item["label"]))} '
+            f'<span class="count">({html.escape(count)})</span></label></li>'
         )
     return mark_safe("\n    ".join(rows))

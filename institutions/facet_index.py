@@ -5,20 +5,31 @@ Why: a facet count is "how many organisations match the search AND have this val
 is a GROUP BY over every matching competence, experience, country and funding row: with 100,000
 organisations (500,000 experiences, a million experience-sector rows) the nine facets took seconds per
 page. With bitsets the same count is one AND and one popcount per value (~1,300 values: a few ms), and
-exact. The index is built from the database once per directory generation (institutions.cache: every
-change to public data bumps it, on every app server when the cache is shared), so it is never staler
-than the page cache; building it takes a few seconds at 100,000 organisations, paid by the first search
-after a change, in each process. Memory: (number of values) × (highest id / 8) bytes, ~16 MB at 100,000.
+exact. Memory: (number of values) × (highest id / 8) bytes, ~16 MB at 100,000.
+
+Freshness: the index is tagged with the directory generation (institutions.cache: every change to public
+data bumps it, on every app server when the cache is shared), so it is never staler than the page cache.
+Building it from scratch takes seconds at 100,000 organisations, too long to pay after every edit. So
+each bump also logs which organisations it concerns, and an index a few generations behind is caught up
+instead: the changed organisations' bits are cleared and their values re-read with one query per table
+filtered by organisation (a few indexed queries and one pass over the sets, not seconds). Both bumps of a
+change (at once and on commit) log it, so the committed data is always read again. The result is equal
+to a full build, made as a new object while other threads keep reading the old one. A full build still
+happens on a process's first search, after bulk writes (generate_directory, fixtures) or a change to
+sectors, when a log entry is missing (evicted, expired, or read in the instant between a bump and its log
+write) and when the index is more than MAX_GENERATIONS_BEHIND generations or MAX_CHANGED organisations
+behind.
 
 The definitions of the criteria are the same as in filters.CRITERIA (which the SQL result list uses):
 a 3-digit sector category matches all its codes; several values of one criterion widen, criteria narrow.
 """
 
+import copy
 import threading
 
 from experiences.models import Experience, ExperienceCountry, Funding
 
-from .cache import generation
+from .cache import generation, logged_changes
 from .models import Competence, Organisation, Sector
 
 # criterion -> the facets its values are looked up in (sector criteria: 5-digit codes and 3-digit categories)
@@ -45,51 +56,104 @@ def bitset(ids):
 
 
 def _rows(queryset, *fields):
-    """Streamed rows of plain columns, no joins: at 100,000 organisations there are millions of them, and
-    sector codes, categories and experience owners are mapped in Python from small dictionaries."""
+    """Streamed rows of plain columns: at 100,000 organisations there are millions of them, and sector codes,
+    categories and experience owners are mapped in Python from small dictionaries."""
     return queryset.order_by().values_list(*fields).iterator(chunk_size=20_000)
+
+
+def read_members(using="default", organisations=None):
+    """The facet values of the public organisations, all of them or only those whose ids are in
+    `organisations`: (public ids, {facet: {value: ids}}). The full build and the catch-up after a change
+    both read through here, so they cannot disagree on what an organisation's values are."""
+    reader = _MemberReader(using, organisations)
+    reader.organisations()
+    if reader.public:  # deleted or unpublished organisations have nothing else to read
+        reader.competences()
+        reader.experiences()
+    return reader.public, reader.members
+
+
+class _MemberReader:
+    """One query per table, every one filtered by organisation when only some are read (the rows of
+    experiences by their experience's organisation)."""
+
+    def __init__(self, using, only):
+        self.using, self.only = using, only
+        self.public = set()
+        self.members = {facet: {} for facet in FACET_CRITERION}
+
+    def rows(self, queryset, owner, *fields):
+        if self.only is not None:
+            queryset = queryset.filter(**{f"{owner}__in": self.only})
+        return _rows(queryset.using(self.using), *fields)
+
+    def add(self, facet, value, pk):
+        self.members[facet].setdefault(value, set()).add(pk)
+
+    def add_sector(self, facet, sector, pk):
+        # A sector missing here was created after self.sectors was read; its own bump asks for a full
+        # rebuild at the next search, so leaving it out now does not last.
+        if sector in self.sectors:
+            code, category = self.sectors[sector]
+            self.add(facet, code, pk)
+            self.add(f"{facet}_category", category, pk)
+
+    def organisations(self):
+        for pk, country, kind in self.rows(Organisation.objects.published(), "pk", "pk", "country", "kind"):
+            self.public.add(pk)
+            self.add("country", country, pk)
+            self.add("kind", kind, pk)
+
+    def competences(self):
+        self.sectors = {
+            pk: (code, category)
+            for pk, code, category in Sector.objects.using(self.using).values_list("pk", "code", "category__code")
+        }
+        for pk, sector in self.rows(Competence.objects, "organisation_id", "organisation_id", "sector_id"):
+            if pk in self.public:
+                self.add_sector("sector", sector, pk)
+
+    def experiences(self):
+        owner = {}  # experience id -> organisation id, public organisations only
+        for experience, pk, role in self.rows(Experience.objects, "organisation_id", "pk", "organisation_id", "role"):
+            if pk in self.public:
+                owner[experience] = pk
+                self.add("role", role, pk)
+        if not owner:
+            return
+        by_experience = "experience__organisation_id"
+        links = Experience.sectors.through.objects
+        for experience, sector in self.rows(links, by_experience, "experience_id", "sector_id"):
+            if (pk := owner.get(experience)) is not None:
+                self.add_sector("experience_sector", sector, pk)
+        for experience, country in self.rows(ExperienceCountry.objects, by_experience, "experience_id", "country"):
+            if (pk := owner.get(experience)) is not None:
+                self.add("worked_in", country, pk)
+        for experience, donor in self.rows(Funding.objects, by_experience, "experience_id", "donor_id"):
+            if (pk := owner.get(experience)) is not None:
+                self.add("donor", donor, pk)
 
 
 class FacetIndex:
     def __init__(self, using="default"):
-        members = {facet: {} for facet in FACET_CRITERION}
-
-        def add(facet, value, pk):
-            members[facet].setdefault(value, set()).add(pk)
-
-        public = set()
-        for pk, country, kind in _rows(Organisation.objects.using(using).published(), "pk", "country", "kind"):
-            public.add(pk)
-            add("country", country, pk)
-            add("kind", kind, pk)
-        sectors = {
-            pk: (code, category)
-            for pk, code, category in Sector.objects.using(using).values_list("pk", "code", "category__code")
-        }
-        for pk, sector in _rows(Competence.objects.using(using), "organisation_id", "sector_id"):
-            if pk in public:
-                add("sector", sectors[sector][0], pk)
-                add("sector_category", sectors[sector][1], pk)
-        owner = {}  # experience id -> organisation id, public organisations only
-        for experience, pk, role in _rows(Experience.objects.using(using), "pk", "organisation_id", "role"):
-            if pk in public:
-                owner[experience] = pk
-                add("role", role, pk)
-        links = Experience.sectors.through.objects.using(using)
-        for experience, sector in _rows(links, "experience_id", "sector_id"):
-            if (pk := owner.get(experience)) is not None:
-                add("experience_sector", sectors[sector][0], pk)
-                add("experience_sector_category", sectors[sector][1], pk)
-        for experience, country in _rows(ExperienceCountry.objects.using(using), "experience_id", "country"):
-            if (pk := owner.get(experience)) is not None:
-                add("worked_in", country, pk)
-        for experience, donor in _rows(Funding.objects.using(using), "experience_id", "donor_id"):
-            if (pk := owner.get(experience)) is not None:
-                add("donor", donor, pk)
+        """The full build: every public organisation read from the database."""
+        public, members = read_members(using)
         self.sets = {
             facet: {value: bitset(pks) for value, pks in values.items()} for facet, values in members.items()
         }
         self.all = bitset(public)
+
+    def updated(self, organisations, using="default"):
+        """A new index: this one with `organisations` (ids) re-read from the database, equal to a full build.
+        This one is left as it is (other threads may be reading it); sets no change touches are shared."""
+        if not organisations:
+            return self  # only labels changed (a donor's name)
+        stale = bitset(organisations)
+        public, members = read_members(using, organisations)
+        index = copy.copy(self)
+        index.all = (self.all & ~stale) | bitset(public)
+        index.sets = {facet: _replaced(sets, stale, members[facet]) for facet, sets in self.sets.items()}
+        return index
 
     def criterion(self, name, values):
         """Organisations matching any of the values of one criterion."""
@@ -119,20 +183,51 @@ class FacetIndex:
         return counts
 
 
+def _replaced(sets, stale, fresh):
+    """{value: bitset} with the `stale` organisations' bits cleared and `fresh` ({value: ids}) added.
+    Values left with no organisation are dropped, as a full build would not have them."""
+    result = {}
+    for value, members in sets.items():
+        if members & stale:
+            members &= ~stale
+        if members:
+            result[value] = members
+    for value, pks in fresh.items():
+        result[value] = result.get(value, 0) | bitset(pks)
+    return result
+
+
+# Past these, catching up is not worth it (or not possible): a full build instead. Generations: the log
+# entries to read (one cache read for all of them on Redis); organisations: the ids in the IN lists.
+MAX_GENERATIONS_BEHIND = 500
+MAX_CHANGED = 2_000
+
 _lock = threading.Lock()
 _indexes = {}  # database alias -> (generation, FacetIndex)
 
 
 def facet_index(using="default"):
-    """The index for the current directory generation, built on first use after a change."""
-    current = generation()
+    """The index for the current directory generation: the previous one caught up with the logged changes
+    when they are all known, else built from scratch."""
     cached = _indexes.get(using)
-    if cached and cached[0] == current:
+    if cached and cached[0] == generation():
         return cached[1]
     with _lock:
+        current = generation()  # read again: another thread may have caught up meanwhile
         cached = _indexes.get(using)
         if cached and cached[0] == current:
             return cached[1]
-        index = FacetIndex(using)
+        changed = _changed_since(cached[0], current) if cached else None
+        index = FacetIndex(using) if changed is None else cached[1].updated(changed, using)
         _indexes[using] = (current, index)
         return index
+
+
+def _changed_since(old, new):
+    """The organisations changed between two generations, or None to rebuild from scratch."""
+    if not 0 < new - old <= MAX_GENERATIONS_BEHIND:
+        return None  # far behind, or the generation restarted (state cache flushed)
+    changed = logged_changes(old, new)
+    if changed is None or len(changed) > MAX_CHANGED:
+        return None
+    return changed

@@ -24,13 +24,19 @@ The definitions of the criteria are the same as in filters.CRITERIA (which the S
 a 3-digit sector category matches all its codes; several values of one criterion widen, criteria narrow.
 """
 
+import bisect
 import copy
 import threading
 
-from experiences.models import Experience, ExperienceCountry, Funding
+from django.conf import settings
+
+from experiences.models import Donor, Experience, ExperienceCountry, Funding
 
 from .cache import generation, logged_changes
-from .models import Competence, Organisation, Sector
+from .models import Competence, Organisation, Sector, SectorCategory
+from .search import fold
+
+LANGUAGES = [code for code, _name in settings.LANGUAGES]  # a name order is kept for each
 
 # criterion -> the facets its values are looked up in (sector criteria: 5-digit codes and 3-digit categories)
 CRITERION_FACETS = {
@@ -43,6 +49,9 @@ CRITERION_FACETS = {
     "role": ("role",),
 }
 FACET_CRITERION = {facet: criterion for criterion, facets in CRITERION_FACETS.items() for facet in facets}
+
+
+SPARSE = 50  # a group under 1/50 of the directory is sorted, not found by walking the name order
 
 
 def bitset(ids):
@@ -62,15 +71,29 @@ def _rows(queryset, *fields):
 
 
 def read_members(using="default", organisations=None):
-    """The facet values of the public organisations, all of them or only those whose ids are in
-    `organisations`: (public ids, {facet: {value: ids}}). The full build and the catch-up after a change
-    both read through here, so they cannot disagree on what an organisation's values are."""
+    """The facet values and names of the public organisations, all of them or only those whose ids are in
+    `organisations`: (public ids, {facet: {value: ids}}, {id: (name_fr, name_en)}). The full build and the
+    catch-up after a change both read through here, so they cannot disagree on what an organisation's
+    values are."""
     reader = _MemberReader(using, organisations)
     reader.organisations()
     if reader.public:  # deleted or unpublished organisations have nothing else to read
         reader.competences()
         reader.experiences()
-    return reader.public, reader.members
+    return reader.public, reader.members, reader.names
+
+
+def read_labels(using="default"):
+    """What facet values are called: {"sector_category"/"sector": {code: (name_fr, name_en)},
+    "donor": {id: (acronym, name_fr, name_en)}}. Three small queries; filters.py picks the language."""
+    plain = {"sector_category": SectorCategory, "sector": Sector}
+    labels = {
+        facet: {code: (fr, en) for code, fr, en in _rows(model.objects.using(using), "code", "name_fr", "name_en")}
+        for facet, model in plain.items()
+    }
+    donors = _rows(Donor.objects.using(using), "pk", "acronym", "name_fr", "name_en")
+    labels["donor"] = {pk: (acronym, fr, en) for pk, acronym, fr, en in donors}
+    return labels
 
 
 class _MemberReader:
@@ -81,6 +104,7 @@ class _MemberReader:
         self.using, self.only = using, only
         self.public = set()
         self.members = {facet: {} for facet in FACET_CRITERION}
+        self.names = {}  # organisation id -> (name_fr, name_en)
 
     def rows(self, queryset, owner, *fields):
         if self.only is not None:
@@ -99,10 +123,14 @@ class _MemberReader:
             self.add(f"{facet}_category", category, pk)
 
     def organisations(self):
-        for pk, country, kind in self.rows(Organisation.objects.published(), "pk", "pk", "country", "kind"):
+        published = Organisation.objects.published()
+        for pk, country, kind, name_fr, name_en in self.rows(
+            published, "pk", "pk", "country", "kind", "name_fr", "name_en"
+        ):
             self.public.add(pk)
             self.add("country", country, pk)
             self.add("kind", kind, pk)
+            self.names[pk] = (name_fr, name_en)
 
     def competences(self):
         self.sectors = {
@@ -137,22 +165,35 @@ class _MemberReader:
 class FacetIndex:
     def __init__(self, using="default"):
         """The full build: every public organisation read from the database."""
-        public, members = read_members(using)
+        public, members, names = read_members(using)
         self.sets = {
             facet: {value: bitset(pks) for value, pks in values.items()} for facet, values in members.items()
         }
         self.all = bitset(public)
+        self.labels = read_labels(using)
+        self.keys = {language: dict(_name_keys(names, language)) for language in LANGUAGES}
+        self.order = {language: sorted(keys.values()) for language, keys in self.keys.items()}
 
     def updated(self, organisations, using="default"):
         """A new index: this one with `organisations` (ids) re-read from the database, equal to a full build.
         This one is left as it is (other threads may be reading it); sets no change touches are shared."""
-        if not organisations:
-            return self  # only labels changed (a donor's name)
-        stale = bitset(organisations)
-        public, members = read_members(using, organisations)
         index = copy.copy(self)
+        index.labels = read_labels(using)  # every catch-up: a donor's new name changes no set, only this
+        if not organisations:
+            return index
+        stale = bitset(organisations)
+        public, members, names = read_members(using, organisations)
         index.all = (self.all & ~stale) | bitset(public)
         index.sets = {facet: _replaced(sets, stale, members[facet]) for facet, sets in self.sets.items()}
+        gone = set(organisations)
+        index.keys, index.order = {}, {}
+        for language, order in self.order.items():
+            keys = {pk: key for pk, key in self.keys[language].items() if pk not in gone}
+            index.order[language] = [entry for entry in order if entry[1] not in gone]
+            for pk, entry in _name_keys(names, language):
+                keys[pk] = entry
+                bisect.insort(index.order[language], entry)
+            index.keys[language] = keys
         return index
 
     def criterion(self, name, values):
@@ -173,6 +214,25 @@ class FacetIndex:
                 result &= self.criterion(name, values)
         return result
 
+    def in_name_order(self, organisations, language, first_ones=None):
+        """The ids of `organisations` (a bitset) by name in `language` (the other language's name when
+        missing; accents and capitals ignored, as a reader expects: "Évry" with the E's), id breaking
+        ties. first_ones (a bitset): these come first, each group in name order (relevance: name matches
+        first). A generator: a page reads only as far as it needs."""
+        groups = [organisations] if first_ones is None else [organisations & first_ones, organisations & ~first_ones]
+        order, keys = self.order[language], self.keys[language]
+        for group in groups:
+            if group.bit_count() * SPARSE < len(order):
+                # A few among many: sorting them is quicker than walking the whole order to find them.
+                yield from sorted(members(group), key=keys.__getitem__)
+                continue
+            flags = group.to_bytes((group.bit_length() + 7) >> 3, "little")
+            size = len(flags)
+            for _key, pk in order:
+                byte = pk >> 3
+                if byte < size and flags[byte] >> (pk & 7) & 1:
+                    yield pk
+
     def counts(self, facet, organisations):
         """{value: number of these organisations having it} for one facet, zeros left out."""
         counts = {}
@@ -181,6 +241,23 @@ class FacetIndex:
             if n:
                 counts[value] = n
         return counts
+
+
+def _name_keys(names, language):
+    """(id, (sort key, id)) for each organisation: its name in `language`, else in the other one, folded."""
+    first = 0 if language == "fr" else 1
+    return [(pk, (fold(pair[first] or pair[1 - first] or ""), pk)) for pk, pair in names.items()]
+
+
+def members(organisations):
+    """The ids in a bitset, in increasing order (reads its bytes: cost grows with the highest id / 8 plus
+    the number of ids, not with their product)."""
+    flags = organisations.to_bytes((organisations.bit_length() + 7) >> 3, "little")
+    for byte, value in enumerate(flags):
+        while value:
+            low = value & -value
+            yield (byte << 3) + low.bit_length() - 1
+            value ^= low
 
 
 def _replaced(sets, stale, fresh):

@@ -7,6 +7,7 @@ unknown values are dropped one by one (a bad value in a shared link must not voi
 """
 
 import datetime
+import itertools
 import re
 from urllib.parse import urlencode
 
@@ -18,10 +19,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from experiences.models import Donor, Experience, ExperienceCountry, Funding
+from experiences.models import Experience, ExperienceCountry, Funding
 
 from .facet_index import CRITERION_FACETS, FACET_CRITERION, bitset, facet_index
-from .models import Competence, Organisation, Sector, SectorCategory
+from .models import Competence, Organisation
 from .search import MAX_QUERY_LENGTH, clean_query, restrict, text_matches
 
 MAX_VALUES = 50  # values kept per criterion
@@ -286,6 +287,22 @@ class OrganisationFilter(django_filters.FilterSet):
                 self._base = years if self._base is None else self._base & years
         return self._base
 
+    # Sorts the facet index can give (by name, or name matches first then by name); the others are SQL.
+    INDEX_SORTS = ("name", "relevance")
+
+    def ordered_ids(self, start, stop):
+        """Ids of results [start:stop] in the page's order, read from the facet index (no SQL), or None
+        when the sort is one the index does not hold."""
+        if self.sort_order not in self.INDEX_SORTS:
+            return None
+        index = facet_index(self.queryset.db)
+        results = index.matching(self._criterion_values(), self._base_ids())
+        names = None
+        if self.sort_order == "relevance" and self.text_matches is not None:
+            names = bitset(self.text_matches.name_ids)
+        ordered = index.in_name_order(results, get_language() or "fr", first_ones=names)
+        return list(itertools.islice(ordered, start, stop))
+
     def count(self):
         """How many organisations match: from the facet index, no COUNT query."""
         index = facet_index(self.queryset.db)
@@ -295,7 +312,6 @@ class OrganisationFilter(django_filters.FilterSet):
         """{criterion: [{"value", "label", "count", "selected"}]}: for each value, how many organisations
         the search would give with it, the other criteria unchanged (a facet ignores its own criterion).
         Counted on the in-memory facet index (facet_index.py): no GROUP BY over the experiences."""
-        data = self.criteria
         index = facet_index(self.queryset.db)
         criteria, base = self._criterion_values(), self._base_ids()
         skipping = {name: index.matching(criteria, base, skip=name) for name in CRITERION_FACETS}
@@ -319,7 +335,7 @@ class OrganisationFilter(django_filters.FilterSet):
             "role": self._facet("role", counts("role"), lambda r: roles.get(r, r), order=list(roles)),
             "donor": self._facet("donor", counts("donor"), None),
         }
-        self._label_from_db(facets, data)
+        self._label_from_index(facets, index)
         return facets
 
     def _facet(self, name, counts, label, sort_by_label=False, order=None, only_length=None):
@@ -344,33 +360,26 @@ class OrganisationFilter(django_filters.FilterSet):
             items.sort(key=lambda i: i["value"])
         return items
 
-    def _label_from_db(self, facets, data):
-        """Sector, category and donor names in the active language (the other one when missing): one query
-        per model for the values on show, reading three columns, not whole translated objects."""
-        first, second = ("name_en", "name_fr") if get_language() == "en" else ("name_fr", "name_en")
-        groups = [
-            (SectorCategory, "code", ["sector_category", "experience_sector_category"]),
-            (Sector, "code", ["sector", "experience_sector"]),
-            (Donor, "pk", ["donor"]),
-        ]
-        for model, key, names in groups:
-            values = {item["value"] for name in names for item in facets[name]}
-            if not values:
-                continue
-            if key == "pk":
-                values = [int(v) for v in values]
-            labels = {}
-            for value, *names_by_preference, acronym in model.objects.filter(
-                **{f"{key}__in": values}
-            ).values_list(key, first, second, "name", "acronym" if model is Donor else key):
-                name = next((n for n in names_by_preference if n), "")
-                if model is Donor:
-                    labels[str(value)] = f"{acronym} – {name}" if acronym else name
-                else:
-                    labels[str(value)] = f"{value} {name}"
-            for name in names:
-                for item in facets[name]:
-                    item["label"] = labels.get(item["value"], None if model is Donor else item["value"])
+    def _label_from_index(self, facets, index):
+        """Sector, category and donor names in the active language (the other one when missing), from the
+        names the facet index keeps (reloaded with it on every change): no query."""
+        first = 1 if get_language() == "en" else 0
+
+        def name(names):
+            return names[first] or names[1 - first] or ""
+
+        sector_labels = {"sector_category": index.labels["sector_category"], "sector": index.labels["sector"]}
+        for facet, known in sector_labels.items():
+            for prefix in ("", "experience_"):
+                for item in facets[prefix + facet]:
+                    names = known.get(item["value"])
+                    item["label"] = f"{item['value']} {name(names)}" if names else item["value"]
+        donors = index.labels["donor"]
+        for item in facets["donor"]:
+            donor = donors.get(int(item["value"]))
+            if donor:
+                acronym, label = donor[0], name(donor[1:])
+                item["label"] = f"{acronym} – {label}" if acronym else label
         # A donor id that does not exist has no label and nothing to show.
         facets["donor"] = sorted(
             (i for i in facets["donor"] if i["label"]), key=lambda i: i["label"].casefold()

@@ -26,7 +26,7 @@ from django.db import connections, transaction
 from django.db.models import Case, F, Func, IntegerField, Lookup, Prefetch, TextField, Value, When
 from django.db.models.signals import post_delete, post_save
 
-from .models import SearchEntry
+from .models import Organisation, SearchEntry
 
 MAX_QUERY_LENGTH = 200  # characters kept from `q`: longer input is cut at a word boundary
 MAX_WORDS = 12  # SQLite: one LIKE per word
@@ -103,10 +103,12 @@ def document_text(organisation, experiences, donors):
     return f"{head_text}\n{body_text}"
 
 
-def refresh_search_documents(queryset, batch_size=500):
+def refresh_search_documents(queryset, batch_size=500, create=True):
     """Recompute the search entries of these organisations, in batches (a few queries per batch).
 
-    Writes only entries whose text changed (an upsert): no history entry, no `updated`/`version` change."""
+    Writes only entries whose text changed (an upsert): no history entry, no `updated`/`version` change.
+    create=False only updates existing entries: an experience deleted along with its organisation must
+    not bring back the entry the same cascade deletes."""
     from experiences.models import Experience, Funding
 
     organisations = (
@@ -119,8 +121,11 @@ def refresh_search_documents(queryset, batch_size=500):
     )
     changed, count = [], 0
     for organisation in organisations.iterator(chunk_size=batch_size):
+        stored = _stored_document(organisation)
+        if stored is None and not create:
+            continue
         document = build_document(organisation)
-        if document != _stored_document(organisation):
+        if document != stored:
             changed.append(SearchEntry(organisation_id=organisation.pk, document=document))
         if len(changed) >= batch_size:
             count += save_entries(changed)
@@ -147,16 +152,14 @@ def save_entries(entries):
 # --- keeping it up to date --------------------------------------------------------------------------
 
 
-def _refresh_ids(ids):
-    from .models import Organisation
-
+def _refresh_ids(ids, create=False):
     ids = [pk for pk in ids if pk]
     if ids:
-        refresh_search_documents(Organisation.objects.filter(pk__in=ids))
+        refresh_search_documents(Organisation.objects.filter(pk__in=ids), create=create)
 
 
 def _organisation_saved(sender, instance, **kwargs):
-    _refresh_ids([instance.pk])
+    _refresh_ids([instance.pk], create=True)
 
 
 def _experience_changed(sender, instance, **kwargs):
@@ -184,8 +187,6 @@ def connect_signals():
     """Called from InstitutionsConfig.ready(). Fixtures (raw saves) refresh too: rows saved later in the
     same load refresh their organisation again, so the end state is right."""
     from experiences.models import Donor, Experience, Funding
-
-    from .models import Organisation
 
     post_save.connect(_organisation_saved, sender=Organisation, dispatch_uid="search_org_saved")
     post_save.connect(_experience_changed, sender=Experience, dispatch_uid="search_exp_saved")

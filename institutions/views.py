@@ -61,10 +61,38 @@ def _count_experiences(organisations):
             organisation.experience_count = counts.get(organisation.pk, 0)
 
 
+class IndexOrderedResults:
+    """The result list as the paginator sees it, when the facet index knows the order: a slice is the ids
+    the index gives for it, then one query for those organisations (SQL never sorts the whole result)."""
+
+    def __init__(self, filterset):
+        self.filterset = filterset
+
+    def __len__(self):
+        return self.filterset.count()
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            found = self[item : item + 1] if item >= 0 else []
+            if not found:
+                raise IndexError(item)
+            return found[0]
+        ids = self.filterset.ordered_ids(item.start or 0, item.stop if item.stop is not None else len(self))
+        rows = with_competences(Organisation.objects.published()).in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
 def search(request):
     filterset = organisation_search(request)
     filterset.count_experiences = False
-    paginator = CountedPaginator(with_competences(filterset.qs), PAGE_SIZE, filterset.count())
+    if filterset.sort_order in filterset.INDEX_SORTS:
+        results = IndexOrderedResults(filterset)
+    else:
+        results = with_competences(filterset.qs)
+    paginator = CountedPaginator(results, PAGE_SIZE, filterset.count())
     page = paginator.get_page(_page_number(request.GET.get("page")))
     _count_experiences(page.object_list)
     query = filterset.querystring()

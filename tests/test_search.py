@@ -213,10 +213,10 @@ def test_print_view_lists_every_match_without_pagination(client, directory):
     assert client.get("/en/print/", {"q": "zanzibar"}).context["organisations"] == []
 
 
-# The page's own queries once the facet index holds the current data: page, competences, experience
-# counts; category, sector and donor names. The total and every facet count come from the facet index (no
-# COUNT, no GROUP BY).
-PAGE_QUERIES = 6
+# The page's own queries once the facet index holds the current data: the page's organisations, their
+# competences, their experience counts. The total, every facet count, facet labels and the order by name
+# come from the facet index (no COUNT, no GROUP BY, no sort over the whole result).
+PAGE_QUERIES = 3
 TEXT_QUERIES = search_data.TEXT_QUERIES
 # The first search after a change also builds the index: organisations, sectors, competences,
 # experiences, their sectors, countries and fundings, whatever their number.

@@ -26,6 +26,7 @@ a 3-digit sector category matches all its codes; several values of one criterion
 
 import bisect
 import copy
+import logging
 import threading
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from .cache import generation, logged_changes
 from .models import Competence, Organisation, Sector, SectorCategory
 from .search import fold
 
+logger = logging.getLogger(__name__)
 LANGUAGES = [code for code, _name in settings.LANGUAGES]  # a name order is kept for each
 
 # criterion -> the facets its values are looked up in (sector criteria: 5-digit codes and 3-digit categories)
@@ -171,6 +173,7 @@ class FacetIndex:
         }
         self.all = bitset(public)
         self.labels = read_labels(using)
+        self.totals = {}  # facet -> counts over every public organisation, filled on first use
         self.keys = {language: dict(_name_keys(names, language)) for language in LANGUAGES}
         self.order = {language: sorted(keys.values()) for language, keys in self.keys.items()}
 
@@ -178,6 +181,7 @@ class FacetIndex:
         """A new index: this one with `organisations` (ids) re-read from the database, equal to a full build.
         This one is left as it is (other threads may be reading it); sets no change touches are shared."""
         index = copy.copy(self)
+        index.totals = {}
         index.labels = read_labels(using)  # every catch-up: a donor's new name changes no set, only this
         if not organisations:
             return index
@@ -235,6 +239,15 @@ class FacetIndex:
 
     def counts(self, facet, organisations):
         """{value: number of these organisations having it} for one facet, zeros left out."""
+        if organisations == self.all:
+            # No criterion narrows this facet (the first page, or a facet whose own criterion is the only
+            # one): the same counts for every such request until the data changes, so counted once.
+            if facet not in self.totals:
+                self.totals[facet] = self._count(facet, organisations)
+            return self.totals[facet]
+        return self._count(facet, organisations)
+
+    def _count(self, facet, organisations):
         counts = {}
         for value, members in self.sets[facet].items():
             n = (members & organisations).bit_count()
@@ -308,3 +321,20 @@ def _changed_since(old, new):
     if changed is None or len(changed) > MAX_CHANGED:
         return None
     return changed
+
+
+def warm_up():
+    """Build the index before any request needs it: called by gunicorn's master (gunicorn.conf.py) before
+    it forks the workers, so every worker, and every worker restarted later (max_requests), starts with
+    it in memory (shared copy-on-write) and only catches up with the changes since, instead of spending
+    seconds building its own while requests wait. The database connection is closed afterwards: a
+    connection must not be shared by forked processes. A database that cannot be reached is logged, not
+    fatal: the first search builds the index then."""
+    from django.db import DatabaseError, connections
+
+    try:
+        facet_index(Organisation.objects.db)
+    except DatabaseError:
+        logger.exception("facet index not built at start-up")
+    finally:
+        connections.close_all()

@@ -20,11 +20,13 @@ def organisation_search(request):
     return OrganisationFilter(request.GET, queryset=Organisation.objects.published())
 
 
+LONG_TEXT = ["description", "description_fr", "description_en"]
+
+
 def with_competences(queryset):
-    """Competences and their sectors for a whole list in one extra query."""
-    return queryset.prefetch_related(
-        Prefetch("competences", queryset=Competence.objects.select_related("sector").order_by("rank", "id"))
-    )
+    """Competences and their sectors for a whole list in one extra query (sector names, not descriptions)."""
+    competences = Competence.objects.select_related("sector").defer(*(f"sector__{f}" for f in LONG_TEXT))
+    return queryset.prefetch_related(Prefetch("competences", queryset=competences.order_by("rank", "id")))
 
 
 def _page_number(value):
@@ -78,7 +80,8 @@ class IndexOrderedResults:
                 raise IndexError(item)
             return found[0]
         ids = self.filterset.ordered_ids(item.start or 0, item.stop if item.stop is not None else len(self))
-        rows = with_competences(Organisation.objects.published()).in_bulk(ids)
+        listed = Organisation.objects.published().defer(*LONG_TEXT)  # a result shows no description
+        rows = with_competences(listed).in_bulk(ids)
         return [rows[pk] for pk in ids if pk in rows]
 
     def __iter__(self):

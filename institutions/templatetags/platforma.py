@@ -184,6 +184,12 @@ def grouped_int(value):
     return f"{value:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
 
 
+@register.filter
+def any_selected(items):
+    """True when one of a facet's values is chosen (its list of detailed codes then opens)."""
+    return any(item["selected"] for item in items)
+
+
 @register.simple_tag
 def facet_options(name, items):
     """The <li> checkboxes of one facet, built in Python: a facet list at 100,000 organisations has about a

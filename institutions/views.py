@@ -6,7 +6,7 @@ from django.urls import reverse
 from experiences.models import Experience, Funding
 
 from .filters import SORT_CHOICES, OrganisationFilter
-from .models import Competence, Organisation
+from .models import Competence, Organisation, Sector
 from .templatetags.platforma import translated_field
 
 PAGE_SIZE = 20
@@ -149,13 +149,12 @@ def _published_profile(slug):
     """One published organisation with everything its profile shows, in a fixed number of queries
     however many experiences it has (the prefetches guard against N+1)."""
     experiences = Experience.objects.order_by("-start_date", "id").prefetch_related(
-        "sectors",
+        Prefetch("sectors", queryset=Sector.objects.defer(*LONG_TEXT)),  # the profile shows sector names
         "countries",
         Prefetch("fundings", queryset=Funding.objects.select_related("donor").order_by("id")),
     )
-    organisations = Organisation.objects.published().prefetch_related(
-        Prefetch("competences", queryset=Competence.objects.select_related("sector").order_by("rank", "id")),
-        Prefetch("experiences", queryset=experiences),
+    organisations = with_competences(Organisation.objects.published()).prefetch_related(
+        Prefetch("experiences", queryset=experiences)
     )
     return get_object_or_404(organisations, slug=slug)
 

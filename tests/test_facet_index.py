@@ -82,6 +82,8 @@ def assert_equal_to_full_build(index):
     fresh = FacetIndex()
     assert index.all == fresh.all
     assert index.sets == fresh.sets
+    assert index.order == fresh.order and index.keys == fresh.keys  # the result order by name
+    assert index.labels == fresh.labels
 
 
 def _sector(code):
@@ -306,3 +308,17 @@ def test_random_edits_keep_the_index_equal_to_a_full_build(client, built, builds
     assert builds == []
     assert_equal_to_full_build(index)
     assert shown(client) == counted_by_sql()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_renamed_organisation_moves_in_the_name_order_without_a_full_build(client, built, builds, lang):
+    def names():
+        return [o.slug for o in client.get(f"/{lang}/", {"sort": "name"}).context["page"].object_list]
+
+    before = names()
+    renamed = Organisation.objects.get(slug=before[-1])
+    _set(renamed, name_fr="AAA premier", name_en="AAA first")
+    after = names()
+    assert after[0] == renamed.slug and after[1:] == before[:-1]
+    assert builds == []
+    assert_equal_to_full_build(facet_index())

@@ -1,0 +1,158 @@
+"""The order of the search page's results, read from the facet index (institutions/facet_index.py): by name
+in the page's language (accents and capitals ignored, the other language's name when one is missing) and,
+for a text search, name matches first (institutions/search.py)."""
+
+import pytest
+from django.db import connection
+
+from institutions import facet_index as facet_index_module
+from institutions.facet_index import bitset, facet_index, members
+from institutions.models import Organisation, SearchEntry
+from institutions.search import refresh_search_documents, text_matches
+
+
+def organisation(slug, name_fr="", name_en="", description_fr="", **fields):
+    return Organisation.objects.create(
+        slug=slug, name_fr=name_fr, name_en=name_en, description_fr=description_fr, country="FR", **fields
+    )
+
+
+def slugs(client, lang, **params):
+    return [o.slug for o in client.get(f"/{lang}/", params).context["page"].object_list]
+
+
+@pytest.fixture
+def named(db):
+    organisation("zurich", "Zurich", "Zurich")
+    organisation("evry", "Évry", "Evry")
+    organisation("abidjan", "abidjan", "Abidjan")
+    organisation("dakar", "Dakar", "")  # French only: listed by its French name in English too
+    organisation("oeuvre", "", "Œuvre")  # English only
+    organisation("hidden", "Aaa hidden", "Aaa hidden", published=False)
+
+
+def test_name_order_ignores_accents_and_capitals(client, named):
+    assert slugs(client, "fr") == ["abidjan", "dakar", "evry", "oeuvre", "zurich"]
+
+
+def test_name_order_uses_the_page_language_with_fallback(client, named):
+    Organisation.objects.filter(slug="zurich").update(name_en="Bern office")
+    Organisation.objects.filter(slug="zurich").first().save()  # a save, so the index hears of it
+    assert slugs(client, "en") == ["abidjan", "zurich", "dakar", "evry", "oeuvre"]
+    assert slugs(client, "fr")[-1] == "zurich"
+
+
+@pytest.fixture
+def water(db):
+    """Four organisations mentioning water: two in their names, two only in their descriptions."""
+    organisation("b-desc", "Bamako", "Bamako", description_fr="Accès à l'eau potable")
+    organisation("a-desc", "Accra", "Accra", description_fr="Eau et assainissement")
+    organisation("z-name", "Zinder, régie de l'eau", "Zinder water board")
+    organisation("m-name", "Maison de l'eau", "Water house")
+    organisation("dry", "Désert", "Desert", description_fr="Rien à voir")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_relevance_puts_name_matches_first_then_by_name(client, water, lang):
+    assert slugs(client, lang, q="eau") == ["m-name", "z-name", "a-desc", "b-desc"]
+
+
+def test_sort_by_name_mixes_name_and_description_matches(client, water):
+    assert slugs(client, "fr", q="eau", sort="name") == ["a-desc", "b-desc", "m-name", "z-name"]
+
+
+def test_relevance_pages_continue_across_the_two_groups(client, db):
+    """25 results, 3 of them by name: page 1 holds those 3 then 17 others, page 2 the last 5, no repeat."""
+    for n in range(22):
+        organisation(f"text-{n:02}", f"Commune {n:02}", description_fr="jumelage")
+    for n in range(3):
+        organisation(f"name-{n}", f"Comité de jumelage {n}")
+    first = slugs(client, "fr", q="jumelage")
+    second = slugs(client, "fr", q="jumelage", page=2)
+    assert first[:3] == ["name-0", "name-1", "name-2"]
+    assert first[3:] == [f"text-{n:02}" for n in range(17)]
+    assert second == [f"text-{n:02}" for n in range(17, 22)]
+
+
+def test_text_matches_give_all_and_name_ids(water):
+    matches = text_matches("eau")
+    by_slug = dict(Organisation.objects.values_list("slug", "pk"))
+    assert sorted(matches.ids) == sorted(by_slug[s] for s in ["a-desc", "b-desc", "m-name", "z-name"])
+    assert sorted(matches.name_ids) == sorted(by_slug[s] for s in ["m-name", "z-name"])
+    assert text_matches("   ") is None
+
+
+def test_sparse_groups_are_sorted_like_the_walk_finds_them(water, monkeypatch):
+    """A small group is sorted by its keys instead of found by walking the whole order: same result."""
+    index = facet_index()
+    walked = list(index.in_name_order(index.all, "fr"))
+    monkeypatch.setattr(facet_index_module, "SPARSE", 10**9)  # every group counts as sparse
+    assert list(index.in_name_order(index.all, "fr")) == walked
+
+
+def test_members_reads_back_a_bitset():
+    ids = [0, 1, 7, 8, 9, 63, 64, 1000, 99_999]
+    assert list(members(bitset(ids))) == ids
+    assert list(members(0)) == []
+
+
+def test_among_takes_more_ids_than_one_statement_can_have_parameters(water):
+    """PostgreSQL refuses more than 65,535 parameters: the lookup sends the ids as one."""
+    ids = list(Organisation.objects.values_list("pk", flat=True)) + list(range(10**6, 10**6 + 70_000))
+    assert Organisation.objects.filter(pk__among=ids).count() == 5
+    assert Organisation.objects.filter(pk__among=[]).count() == 0
+
+
+def test_deleting_an_organisation_deletes_its_search_entry(water):
+    """Its experiences' signals refresh entries during the cascade: they must not bring the entry back."""
+    from experiences.models import Experience
+
+    doomed = Organisation.objects.get(slug="m-name")
+    Experience.objects.create(organisation=doomed, role="partner", start_date="2020-01-01", title_fr="Puits")
+    assert "puits" in SearchEntry.objects.get(pk=doomed.pk).document
+    doomed.delete()
+    assert not SearchEntry.objects.filter(pk=doomed.pk).exists()
+
+
+def test_refresh_makes_entries_for_organisations_without_one(water):
+    SearchEntry.objects.all().delete()
+    assert refresh_search_documents(Organisation.objects.all()) == 5
+    assert SearchEntry.objects.count() == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner setting")
+def test_planner_setting_is_restored_after_a_search(water):
+    with connection.cursor() as cursor:
+        text_matches("eau")
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+
+
+@pytest.fixture
+def closed(monkeypatch):
+    """Records connections.close_all() instead of closing the test's connection."""
+    from django.db import connections
+
+    calls = []
+    monkeypatch.setattr(connections, "close_all", lambda: calls.append(True))
+    return calls
+
+
+def test_warm_up_builds_the_index_and_closes_the_connection(water, closed):
+    """gunicorn's master calls it before forking: the workers inherit the index, not the connection."""
+    facet_index_module._indexes.clear()
+    facet_index_module.warm_up()
+    assert "default" in facet_index_module._indexes
+    assert closed == [True]
+
+
+def test_warm_up_survives_an_unreachable_database(monkeypatch, caplog, closed):
+    from django.db import OperationalError
+
+    def down(using="default"):
+        raise OperationalError("could not connect")
+
+    monkeypatch.setattr(facet_index_module, "facet_index", down)
+    facet_index_module.warm_up()  # logged, not raised: the first search builds the index then
+    assert "facet index not built at start-up" in caplog.text
+    assert closed == [True]

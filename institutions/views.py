@@ -88,14 +88,18 @@ class IndexOrderedResults:
         return iter(self[:])
 
 
+def ordered_results(filterset):
+    """The results in the order asked, sliceable: from the facet index when it knows the order (by name,
+    relevance), else SQL. The search page and its print view list the same thing in the same order."""
+    if filterset.sort_order in filterset.INDEX_SORTS:
+        return IndexOrderedResults(filterset)
+    return with_competences(filterset.qs)
+
+
 def search(request):
     filterset = organisation_search(request)
     filterset.count_experiences = False
-    if filterset.sort_order in filterset.INDEX_SORTS:
-        results = IndexOrderedResults(filterset)
-    else:
-        results = with_competences(filterset.qs)
-    paginator = CountedPaginator(results, PAGE_SIZE, filterset.count())
+    paginator = CountedPaginator(ordered_results(filterset), PAGE_SIZE, filterset.count())
     page = paginator.get_page(_page_number(request.GET.get("page")))
     _count_experiences(page.object_list)
     query = filterset.querystring()
@@ -134,7 +138,8 @@ def search(request):
 
 def print_results(request):
     filterset = organisation_search(request)
-    organisations = list(with_competences(filterset.qs)[: PRINT_LIMIT + 1])
+    organisations = list(ordered_results(filterset)[: PRINT_LIMIT + 1])
+    _count_experiences(organisations)
     ctx = {
         "filterset": filterset,
         "criteria": filterset.criteria,

@@ -156,3 +156,15 @@ def test_warm_up_survives_an_unreachable_database(monkeypatch, caplog, closed):
     facet_index_module.warm_up()  # logged, not raised: the first search builds the index then
     assert "facet index not built at start-up" in caplog.text
     assert closed == [True]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_print_view_lists_in_the_page_order_with_experience_counts(client, water, lang):
+    from experiences.models import Experience
+
+    house = Organisation.objects.get(slug="m-name")
+    for year in (2019, 2020):
+        Experience.objects.create(organisation=house, role="partner", start_date=f"{year}-01-01", title_fr="Puits")
+    organisations = client.get(f"/{lang}/print/", {"q": "eau"}).context["organisations"]
+    assert [o.slug for o in organisations] == slugs(client, lang, q="eau")
+    assert [o.experience_count for o in organisations] == [2, 0, 0, 0]

@@ -89,16 +89,23 @@ def scenarios():
 
 
 def export_criteria(published, total):
-    """The simplest criterion (one country or one kind) matching about EXPORT_ROWS organisations; all of
-    them when there are fewer."""
+    """The criterion (one or two countries, or one or two kinds: values of one criterion widen) matching
+    closest to EXPORT_ROWS organisations; no criterion when there are fewer than that."""
+    from itertools import combinations
+
     from django.db.models import Count
 
     if total <= EXPORT_ROWS:
         return ""
     candidates = []
     for field in ("country", "kind"):
-        for row in published.values(field).annotate(n=Count("pk")):
-            candidates.append((abs(row["n"] - EXPORT_ROWS), f"?{field}={row[field]}", row["n"]))
+        # order_by(): the model's default ordering would otherwise split the groups by name.
+        counts = dict(published.order_by().values_list(field).annotate(n=Count("pk")))
+        for size in (1, 2):
+            for values in combinations(sorted(counts), size):
+                rows = sum(counts[v] for v in values)
+                query = "?" + "&".join(f"{field}={v}" for v in values)
+                candidates.append((abs(rows - EXPORT_ROWS), query))
     return min(candidates)[1]
 
 

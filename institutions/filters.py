@@ -295,24 +295,36 @@ class OrganisationFilter(django_filters.FilterSet):
         when the sort is one the index does not hold."""
         if self.sort_order not in self.INDEX_SORTS:
             return None
-        index = facet_index(self.queryset.db)
-        results = index.matching(self._criterion_values(), self._base_ids())
         names = None
         if self.sort_order == "relevance" and self.text_matches is not None:
             names = bitset(self.text_matches.name_ids)
-        ordered = index.in_name_order(results, get_language() or "fr", first_ones=names)
+        ordered = self.index.in_name_order(self.results, get_language() or "fr", first_ones=names)
         return list(itertools.islice(ordered, start, stop))
+
+    @property
+    def index(self):
+        """The facet index this request reads, asked for once: the total, the order and the facets come
+        from the same one even if the data changes meanwhile."""
+        if not hasattr(self, "_index"):
+            self._index = facet_index(self.queryset.db)
+        return self._index
+
+    @property
+    def results(self):
+        """Bitset of the organisations matching every criterion."""
+        if not hasattr(self, "_results"):
+            self._results = self.index.matching(self._criterion_values(), self._base_ids())
+        return self._results
 
     def count(self):
         """How many organisations match: from the facet index, no COUNT query."""
-        index = facet_index(self.queryset.db)
-        return index.matching(self._criterion_values(), self._base_ids()).bit_count()
+        return self.results.bit_count()
 
     def facets(self):
         """{criterion: [{"value", "label", "count", "selected"}]}: for each value, how many organisations
         the search would give with it, the other criteria unchanged (a facet ignores its own criterion).
         Counted on the in-memory facet index (facet_index.py): no GROUP BY over the experiences."""
-        index = facet_index(self.queryset.db)
+        index = self.index
         criteria, base = self._criterion_values(), self._base_ids()
         skipping = {name: index.matching(criteria, base, skip=name) for name in CRITERION_FACETS}
 

@@ -10,6 +10,6 @@ class InstitutionsConfig(AppConfig):
         from . import cache, search
 
         cache.connect_signals()  # edits make cached public pages stale at once
-        # Keeps Organisation.search_document up to date when an organisation, experience, funding or donor
+        # Keeps each organisation's SearchEntry up to date when an organisation, experience, funding or donor
         # changes.
         search.connect_signals()

@@ -8,7 +8,7 @@ class Command(BaseCommand):
     help = (
         "Recompute every organisation's search document (the accent-folded text free-text search looks at). "
         "Saving through the site or the admin does this already; run it after bulk imports that bypass "
-        "model signals. Changes only the search_document column."
+        "model signals. Writes only the search entries (institutions_searchentry) whose text changed."
     )
 
     def add_arguments(self, parser):

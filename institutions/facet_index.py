@@ -256,10 +256,16 @@ class FacetIndex:
         return counts
 
 
+def in_language(names, language):
+    """The name of a (name_fr, name_en) pair in `language`, else in the other one, else "": the pages'
+    rule for translated names (modeltranslation's fallback), for the names the index keeps."""
+    first = 1 if language == "en" else 0
+    return names[first] or names[1 - first] or ""
+
+
 def _name_keys(names, language):
-    """(id, (sort key, id)) for each organisation: its name in `language`, else in the other one, folded."""
-    first = 0 if language == "fr" else 1
-    return [(pk, (fold(pair[first] or pair[1 - first] or ""), pk)) for pk, pair in names.items()]
+    """(id, (sort key, id)) for each organisation: its name in `language` (in_language), folded."""
+    return [(pk, (fold(in_language(pair, language)), pk)) for pk, pair in names.items()]
 
 
 def members(organisations):

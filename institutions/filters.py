@@ -21,7 +21,7 @@ from django_countries import countries
 
 from experiences.models import Experience, ExperienceCountry, Funding
 
-from .facet_index import CRITERION_FACETS, FACET_CRITERION, bitset, facet_index
+from .facet_index import CRITERION_FACETS, FACET_CRITERION, bitset, facet_index, in_language
 from .models import Competence, Organisation
 from .search import MAX_QUERY_LENGTH, clean_query, restrict, text_matches
 
@@ -287,14 +287,15 @@ class OrganisationFilter(django_filters.FilterSet):
                 self._base = years if self._base is None else self._base & years
         return self._base
 
-    # Sorts the facet index can give (by name, or name matches first then by name); the others are SQL.
-    INDEX_SORTS = ("name", "relevance")
+    @property
+    def ordered_by_index(self):
+        """True when the facet index gives this sort (by name, or name matches first then by name), so
+        ordered_ids() applies; the other sorts are SQL (self.qs)."""
+        return self.sort_order in ("name", "relevance")
 
     def ordered_ids(self, start, stop):
-        """Ids of results [start:stop] in the page's order, read from the facet index (no SQL), or None
-        when the sort is one the index does not hold."""
-        if self.sort_order not in self.INDEX_SORTS:
-            return None
+        """Ids of results [start:stop] in the page's order, read from the facet index (no SQL); only when
+        ordered_by_index."""
         names = None
         if self.sort_order == "relevance" and self.text_matches is not None:
             names = bitset(self.text_matches.name_ids)
@@ -375,22 +376,18 @@ class OrganisationFilter(django_filters.FilterSet):
     def _label_from_index(self, facets, index):
         """Sector, category and donor names in the active language (the other one when missing), from the
         names the facet index keeps (reloaded with it on every change): no query."""
-        first = 1 if get_language() == "en" else 0
-
-        def name(names):
-            return names[first] or names[1 - first] or ""
-
+        language = get_language() or "fr"
         sector_labels = {"sector_category": index.labels["sector_category"], "sector": index.labels["sector"]}
         for facet, known in sector_labels.items():
             for prefix in ("", "experience_"):
                 for item in facets[prefix + facet]:
                     names = known.get(item["value"])
-                    item["label"] = f"{item['value']} {name(names)}" if names else item["value"]
+                    item["label"] = f"{item['value']} {in_language(names, language)}" if names else item["value"]
         donors = index.labels["donor"]
         for item in facets["donor"]:
             donor = donors.get(int(item["value"]))
             if donor:
-                acronym, label = donor[0], name(donor[1:])
+                acronym, label = donor[0], in_language(donor[1:], language)
                 item["label"] = f"{acronym} – {label}" if acronym else label
         # A donor id that does not exist has no label and nothing to show.
         facets["donor"] = sorted(

@@ -12,8 +12,8 @@ PostgreSQL needs no unaccent extension and SQLite can match with a plain LIKE.
 A search gives ids (TextMatches): the organisations matching, and those matching by name or acronym.
 Relevance is "name matches first, then the others, each group by name": predictable, and cheap at any
 size. (Ranking every match by ts_rank read the whole vector of every matching organisation: 1.5–2.5 s for
-a common word at 100,000 organisations.) Views call `text_matches`/`restrict` or `search(queryset, q)`
-and don't care which database runs.
+a common word at 100,000 organisations.) The filters call `text_matches` and `restrict` and don't care
+which database runs.
 """
 
 import json
@@ -128,9 +128,9 @@ def refresh_search_documents(queryset, batch_size=500, create=True):
         if document != stored:
             changed.append(SearchEntry(organisation_id=organisation.pk, document=document))
         if len(changed) >= batch_size:
-            count += save_entries(changed)
+            count += _save_entries(changed)
             changed = []
-    return count + save_entries(changed)
+    return count + _save_entries(changed)
 
 
 def _stored_document(organisation):
@@ -140,8 +140,8 @@ def _stored_document(organisation):
         return None
 
 
-def save_entries(entries):
-    """Insert or update SearchEntry rows (one query); the generate_directory command uses it too."""
+def _save_entries(entries):
+    """Insert or update SearchEntry rows (one query)."""
     if entries:
         SearchEntry.objects.bulk_create(
             entries, update_conflicts=True, unique_fields=["organisation"], update_fields=["document"]
@@ -245,13 +245,9 @@ def text_matches(q, using="default"):
     return _matches_simple(q, using)
 
 
-def search(queryset, q):
-    """Organisations of queryset matching q, annotated with `rank` (1 for a name match, else 0)."""
-    return restrict(queryset, text_matches(q, queryset.db))
-
-
 def restrict(queryset, matches):
-    """queryset narrowed to TextMatches (None: unchanged), with `rank` as in search()."""
+    """queryset narrowed to TextMatches (None: unchanged), annotated with `rank` (1 for a name match,
+    else 0)."""
     if matches is None:
         return queryset
     rank = Case(When(pk__among=matches.name_ids, then=Value(1)), default=Value(0), output_field=IntegerField())

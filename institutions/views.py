@@ -91,7 +91,7 @@ class IndexOrderedResults:
 def ordered_results(filterset):
     """The results in the order asked, sliceable: from the facet index when it knows the order (by name,
     relevance), else SQL. The search page and its print view list the same thing in the same order."""
-    if filterset.sort_order in filterset.INDEX_SORTS:
+    if filterset.ordered_by_index:
         return IndexOrderedResults(filterset)
     return with_competences(filterset.qs)
 

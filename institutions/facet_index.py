@@ -174,6 +174,7 @@ class FacetIndex:
         self.all = bitset(public)
         self.labels = read_labels(using)
         self.totals = {}  # facet -> counts over every public organisation, filled on first use
+        self.memo = {}  # what the pages derive from this index alone (filters.facet_vocabulary)
         self.keys = {language: dict(_name_keys(names, language)) for language in LANGUAGES}
         self.order = {language: sorted(keys.values()) for language, keys in self.keys.items()}
 
@@ -181,7 +182,7 @@ class FacetIndex:
         """A new index: this one with `organisations` (ids) re-read from the database, equal to a full build.
         This one is left as it is (other threads may be reading it); sets no change touches are shared."""
         index = copy.copy(self)
-        index.totals = {}
+        index.totals, index.memo = {}, {}
         index.labels = read_labels(using)  # every catch-up: a donor's new name changes no set, only this
         if not organisations:
             return index

@@ -9,12 +9,14 @@ unknown values are dropped one by one (a bad value in a shared link must not voi
 import datetime
 import itertools
 import re
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 import django_filters
 from django import forms
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -23,7 +25,7 @@ from experiences.models import Experience, ExperienceCountry, Funding
 
 from .facet_index import CRITERION_FACETS, FACET_CRITERION, bitset, facet_index, in_language
 from .models import Competence, Organisation
-from .search import MAX_QUERY_LENGTH, clean_query, restrict, text_matches
+from .search import MAX_QUERY_LENGTH, clean_query, fold, restrict, text_matches
 
 MAX_VALUES = 50  # values kept per criterion
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -177,6 +179,62 @@ def name_in_language():
     return Lower(Coalesce(NullIf(first, Value("")), second, Value("")))
 
 
+class Vocabulary(NamedTuple):
+    rows: list  # (key as the index has it, value as the form sends it, label), in display order
+    keys: frozenset
+
+
+def facet_vocabulary(index, language):
+    """{facet: Vocabulary}: every value a facet can show, labelled in `language` and in display order
+    (countries and donors by name, accents and capitals ignored; kinds and roles as declared; sectors by
+    code). It changes only with the index's labels, so it is made once per index and language, and a
+    search page only picks the values to show and their counts."""
+    key = ("facet vocabulary", language)
+    if key not in index.memo:
+        with translation.override(language):
+            index.memo[key] = _vocabulary(index.labels, language)
+    return index.memo[key]
+
+
+def _vocabulary(labels, language):
+    country_names = [(code, str(name)) for code, name in countries]
+    by_country = sorted(country_names, key=lambda pair: (fold(pair[1]), pair[0]))
+
+    def sectors(facet):
+        return [(code, f"{code} {in_language(names, language)}") for code, names in sorted(labels[facet].items())]
+
+    def donor_label(acronym, *names):
+        name = in_language(names, language)
+        return f"{acronym} – {name}" if acronym and name else acronym or name
+
+    donors = [(pk, donor_label(*names)) for pk, names in labels["donor"].items()]
+    labelled = {
+        "country": by_country,
+        "worked_in": by_country,
+        "kind": [(value, str(label)) for value, label in Organisation.Kind.choices],
+        "role": [(value, str(label)) for value, label in Experience.Role.choices],
+        "sector_category": sectors("sector_category"),
+        "sector": sectors("sector"),
+        "experience_sector_category": sectors("sector_category"),
+        "experience_sector": sectors("sector"),
+        "donor": sorted(donors, key=lambda pair: (fold(pair[1]), pair[0])),
+    }
+    return {
+        facet: Vocabulary([(key, str(key), label) for key, label in pairs], frozenset(key for key, _ in pairs))
+        for facet, pairs in labelled.items()
+    }
+
+
+def _in_facet(facet, value):
+    """Whether a value of the facet's criterion is one of this facet's (sector criteria: 3-digit
+    categories in *_category, 5-digit codes in the others)."""
+    if facet.endswith("sector_category"):
+        return len(value) == 3
+    if facet.endswith("sector"):
+        return len(value) == 5
+    return True
+
+
 class OrganisationFilter(django_filters.FilterSet):
     q = QueryFilter(label=_("Search"))
     country = _list_filter(_country, _("Country"))
@@ -322,74 +380,26 @@ class OrganisationFilter(django_filters.FilterSet):
         return self.results.bit_count()
 
     def facets(self):
-        """{criterion: [{"value", "label", "count", "selected"}]}: for each value, how many organisations
-        the search would give with it, the other criteria unchanged (a facet ignores its own criterion).
-        Counted on the in-memory facet index (facet_index.py): no GROUP BY over the experiences."""
+        """{facet: [{"value", "label", "count", "selected"}]}: for each value, how many organisations the
+        search would give with it, the other criteria unchanged (a facet ignores its own criterion).
+        Counted on the in-memory facet index (facet_index.py): no GROUP BY over the experiences. Shown: the
+        values some organisation has, and the chosen ones even when none has them."""
         index = self.index
         criteria, base = self._criterion_values(), self._base_ids()
         skipping = {name: index.matching(criteria, base, skip=name) for name in CRITERION_FACETS}
-
-        def counts(facet):
-            return index.counts(facet, skipping[FACET_CRITERION[facet]])
-
-        kinds, roles = dict(Organisation.Kind.choices), dict(Experience.Role.choices)
-        facets = {
-            "country": self._facet("country", counts("country"), countries.name, sort_by_label=True),
-            "kind": self._facet("kind", counts("kind"), lambda k: kinds.get(k, k), order=list(kinds)),
-            "sector_category": self._facet("sector", counts("sector_category"), None, only_length=3),
-            "sector": self._facet("sector", counts("sector"), None, only_length=5),
-            "experience_sector_category": self._facet(
-                "experience_sector", counts("experience_sector_category"), None, only_length=3
-            ),
-            "experience_sector": self._facet(
-                "experience_sector", counts("experience_sector"), None, only_length=5
-            ),
-            "worked_in": self._facet("worked_in", counts("worked_in"), countries.name, sort_by_label=True),
-            "role": self._facet("role", counts("role"), lambda r: roles.get(r, r), order=list(roles)),
-            "donor": self._facet("donor", counts("donor"), None),
-        }
-        self._label_from_index(facets, index)
+        vocabulary = facet_vocabulary(index, get_language() or "fr")
+        facets = {}
+        for facet, criterion in FACET_CRITERION.items():
+            counts = index.counts(facet, skipping[criterion])
+            chosen = {v for v in self.criteria.get(criterion) or [] if _in_facet(facet, v)}
+            items = [
+                {"value": value, "label": label, "count": counts.get(key, 0), "selected": key in chosen}
+                for key, value, label in vocabulary[facet].rows
+                if key in counts or key in chosen
+            ]
+            # A chosen value that names nothing (a sector code or donor that does not exist): shown as
+            # typed, last, so every criterion in force can be seen and unticked.
+            unknown = sorted(chosen - vocabulary[facet].keys, key=str)
+            items += [{"value": str(v), "label": str(v), "count": 0, "selected": True} for v in unknown]
+            facets[facet] = items
         return facets
-
-    def _facet(self, name, counts, label, sort_by_label=False, order=None, only_length=None):
-        selected = self.criteria.get(name) or []
-        if only_length:
-            selected = [v for v in selected if len(v) == only_length]
-        values = [v for v, n in counts.items() if v and n] + [v for v in selected if v not in counts]
-        items = [
-            {
-                "value": str(v),
-                "label": label(v) if label else None,
-                "count": counts.get(v, 0),
-                "selected": v in selected,
-            }
-            for v in dict.fromkeys(values)
-        ]
-        if order:
-            items.sort(key=lambda i: order.index(i["value"]) if i["value"] in order else len(order))
-        elif sort_by_label:
-            items.sort(key=lambda i: str(i["label"]))
-        else:
-            items.sort(key=lambda i: i["value"])
-        return items
-
-    def _label_from_index(self, facets, index):
-        """Sector, category and donor names in the active language (the other one when missing), from the
-        names the facet index keeps (reloaded with it on every change): no query."""
-        language = get_language() or "fr"
-        sector_labels = {"sector_category": index.labels["sector_category"], "sector": index.labels["sector"]}
-        for facet, known in sector_labels.items():
-            for prefix in ("", "experience_"):
-                for item in facets[prefix + facet]:
-                    names = known.get(item["value"])
-                    item["label"] = f"{item['value']} {in_language(names, language)}" if names else item["value"]
-        donors = index.labels["donor"]
-        for item in facets["donor"]:
-            donor = donors.get(int(item["value"]))
-            if donor:
-                acronym, label = donor[0], in_language(donor[1:], language)
-                item["label"] = f"{acronym} – {label}" if acronym else label
-        # A donor id that does not exist has no label and nothing to show.
-        facets["donor"] = sorted(
-            (i for i in facets["donor"] if i["label"]), key=lambda i: i["label"].casefold()
-        )

@@ -1,11 +1,20 @@
+import datetime
+import functools
+from typing import NamedTuple
+
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import CharField, OuterRef, Prefetch, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language, ngettext
+from django_countries import countries
 
 from experiences.models import Experience, Funding
 
-from .filters import SORT_CHOICES, OrganisationFilter
+from .facet_index import in_language
+from .filters import SORT_CHOICES, OrganisationFilter, experience_count
 from .models import Competence, Organisation, Sector
 from .templatetags.platforma import translated_field
 
@@ -53,19 +62,9 @@ class CountedPaginator(Paginator):
         return self._count
 
 
-def _count_experiences(organisations):
-    """experience_count for a page of organisations, in one query."""
-    missing = [o for o in organisations if not hasattr(o, "experience_count")]
-    if missing:
-        rows = Experience.objects.filter(organisation__in=missing).order_by().values("organisation")
-        counts = dict(rows.annotate(n=Count("pk")).values_list("organisation", "n"))
-        for organisation in missing:
-            organisation.experience_count = counts.get(organisation.pk, 0)
-
-
-class IndexOrderedResults:
-    """The result list as the paginator sees it, when the facet index knows the order: a slice is the ids
-    the index gives for it, then one query for those organisations (SQL never sorts the whole result)."""
+class IndexOrderedIds:
+    """The result ids as the paginator sees them, when the facet index knows the order: a slice is read
+    from the index (SQL never sorts the whole result)."""
 
     def __init__(self, filterset):
         self.filterset = filterset
@@ -79,29 +78,107 @@ class IndexOrderedResults:
             if not found:
                 raise IndexError(item)
             return found[0]
-        ids = self.filterset.ordered_ids(item.start or 0, item.stop if item.stop is not None else len(self))
-        listed = Organisation.objects.published().defer(*LONG_TEXT)  # a result shows no description
-        rows = with_competences(listed).in_bulk(ids)
-        return [rows[pk] for pk in ids if pk in rows]
-
-    def __iter__(self):
-        return iter(self[:])
+        return self.filterset.ordered_ids(item.start or 0, item.stop if item.stop is not None else len(self))
 
 
-def ordered_results(filterset):
-    """The results in the order asked, sliceable: from the facet index when it knows the order (by name,
-    relevance), else SQL. The search page and its print view list the same thing in the same order."""
+def result_ids(filterset):
+    """The ids of the results in the order asked, sliceable: from the facet index when it knows the order
+    (by name, relevance), else SQL. The search page and its print view list the same thing in the same
+    order."""
     if filterset.ordered_by_index:
-        return IndexOrderedResults(filterset)
-    return with_competences(filterset.qs)
+        return IndexOrderedIds(filterset)
+    return filterset.qs.values_list("pk", flat=True)
+
+
+class ResultRow(NamedTuple):
+    """One search result as the page shows it: plain text, ready for the template."""
+
+    slug: str
+    url: str
+    name: str
+    acronym: str
+    kind: str
+    place: str  # "City, Country"
+    competences: list
+    experiences: str  # "3 experiences"
+    updated: datetime.datetime
+
+
+ROW_FIELDS = ["pk", "slug", "name_fr", "name_en", "acronym", "kind", "city", "country", "updated"]
+ROW_FIELDS += ["experience_count", "codes"]
+
+
+@functools.cache
+def _country_names(language):
+    """{code: name} in `language` (django-countries' list is fixed for the life of the process)."""
+    with translation.override(language):
+        return {code: str(name) for code, name in countries}
+
+
+@functools.cache
+def _rows_queryset():
+    """What result_rows() reads, but for which organisations. Built once per process (a query with two
+    subqueries took longer to build than to run); each call narrows a copy of it."""
+    # Each competence as "rank:id:code", in no set order: SQLite before 3.44 cannot order inside an
+    # aggregate, so _ranked_codes() sorts them.
+    entry = Concat(
+        Cast("rank", CharField()), Value(":"), Cast("id", CharField()), Value(":"), "sector__code",
+        output_field=CharField(),
+    )
+    codes = (
+        Competence.objects.filter(organisation=OuterRef("pk"))
+        .order_by()
+        .values("organisation")
+        .annotate(codes=StringAgg(entry, Value(" ")))
+        .values("codes")
+    )
+    return (
+        Organisation.objects.published()
+        .annotate(experience_count=experience_count(), codes=Subquery(codes))
+        .order_by()  # the page's order is the ids'
+        .values_list(*ROW_FIELDS)
+    )
+
+
+def _ranked_codes(aggregated):
+    """"2:7:15110 1:9:14030" -> ["14030", "15110"]: the sector codes by rank, then id (as the profile)."""
+    entries = sorted(tuple(map(int, entry.split(":")[:2])) + (entry,) for entry in (aggregated or "").split())
+    return [entry.rsplit(":", 1)[1] for _rank, _id, entry in entries]
+
+
+def result_rows(ids, sector_names):
+    """The search page's rows for these organisations, in this order, from ONE query of plain values (no
+    model instances: building them cost more than the query). The number of experiences and the
+    competences' codes (by rank) come with each row; the codes are named from `sector_names`, the facet
+    index's {code: (name_fr, name_en)}."""
+    language = get_language() or "fr"
+    kinds, country_names = dict(Organisation.Kind.choices), _country_names(language)
+    # One reverse() for the page, not one per row: a slug is plain ASCII, so it is put in as it is.
+    url_of = reverse("directory:profile", kwargs={"slug": "-slug-"}).replace("-slug-", "{}").format
+    values = _rows_queryset().filter(pk__in=ids)
+    found = {}
+    for pk, slug, name_fr, name_en, acronym, kind, city, country, updated, experiences, codes in values:
+        found[pk] = ResultRow(
+            slug=slug,
+            url=url_of(slug),
+            name=in_language((name_fr, name_en), language),
+            acronym=acronym,
+            kind=str(kinds.get(kind, kind)),
+            place=", ".join(part for part in (city, country_names.get(country, "")) if part),
+            competences=[in_language(sector_names[c], language) for c in _ranked_codes(codes) if c in sector_names],
+            experiences=ngettext("%(counter)s experience", "%(counter)s experiences", experiences)
+            % {"counter": experiences},
+            updated=updated,
+        )
+    return [found[pk] for pk in ids if pk in found]
 
 
 def search(request):
     filterset = organisation_search(request)
     filterset.count_experiences = False
-    paginator = CountedPaginator(ordered_results(filterset), PAGE_SIZE, filterset.count())
+    paginator = CountedPaginator(result_ids(filterset), PAGE_SIZE, filterset.count())
     page = paginator.get_page(_page_number(request.GET.get("page")))
-    _count_experiences(page.object_list)
+    page.object_list = result_rows(list(page.object_list), filterset.index.labels["sector"])
     query = filterset.querystring()
     here = reverse("directory:search")
     page_links = [
@@ -138,8 +215,10 @@ def search(request):
 
 def print_results(request):
     filterset = organisation_search(request)
-    organisations = list(ordered_results(filterset)[: PRINT_LIMIT + 1])
-    _count_experiences(organisations)
+    ids = list(result_ids(filterset)[: PRINT_LIMIT + 1])
+    listed = Organisation.objects.published().defer(*LONG_TEXT).annotate(experience_count=experience_count())
+    found = with_competences(listed).in_bulk(ids)
+    organisations = [found[pk] for pk in ids if pk in found]
     ctx = {
         "filterset": filterset,
         "criteria": filterset.criteria,

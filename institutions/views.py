@@ -7,16 +7,14 @@ from django.db.models import CharField, OuterRef, Prefetch, StringAgg, Subquery,
 from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import get_language, ngettext
-from django_countries import countries
+from django.utils.translation import get_language, gettext, ngettext
 
-from experiences.models import Experience, Funding
+from experiences.models import Experience, ExperienceCountry, Funding
 
 from .facet_index import in_language
 from .filters import SORT_CHOICES, OrganisationFilter, experience_count
 from .models import Competence, Organisation, Sector
-from .templatetags.platforma import translated_field
+from .templatetags.platforma import country_names, translated_field
 
 PAGE_SIZE = 20
 # The views the search page links with its current criteria.
@@ -109,13 +107,6 @@ ROW_FIELDS += ["experience_count", "codes"]
 
 
 @functools.cache
-def _country_names(language):
-    """{code: name} in `language` (django-countries' list is fixed for the life of the process)."""
-    with translation.override(language):
-        return {code: str(name) for code, name in countries}
-
-
-@functools.cache
 def _rows_queryset():
     """What result_rows() reads, but for which organisations. Built once per process (a query with two
     subqueries took longer to build than to run); each call narrows a copy of it."""
@@ -152,7 +143,7 @@ def result_rows(ids, sector_names):
     competences' codes (by rank) come with each row; the codes are named from `sector_names`, the facet
     index's {code: (name_fr, name_en)}."""
     language = get_language() or "fr"
-    kinds, country_names = dict(Organisation.Kind.choices), _country_names(language)
+    kinds, names_of_countries = dict(Organisation.Kind.choices), country_names(language)
     # One reverse() for the page, not one per row: a slug is plain ASCII, so it is put in as it is.
     url_of = reverse("directory:profile", kwargs={"slug": "-slug-"}).replace("-slug-", "{}").format
     values = _rows_queryset().filter(pk__in=ids)
@@ -164,7 +155,7 @@ def result_rows(ids, sector_names):
             name=in_language((name_fr, name_en), language),
             acronym=acronym,
             kind=str(kinds.get(kind, kind)),
-            place=", ".join(part for part in (city, country_names.get(country, "")) if part),
+            place=", ".join(part for part in (city, names_of_countries.get(country, "")) if part),
             competences=[in_language(sector_names[c], language) for c in _ranked_codes(codes) if c in sector_names],
             experiences=ngettext("%(counter)s experience", "%(counter)s experiences", experiences)
             % {"counter": experiences},
@@ -186,6 +177,7 @@ def search(request):
             "number": n,
             "url": _with_query(here, filterset.querystring(page=n if n > 1 else None)),
             "current": n == page.number,
+            "label": gettext("Page %(number)s") % {"number": n},
         }
         if isinstance(n, int)
         else {"gap": True}
@@ -234,7 +226,8 @@ def _published_profile(slug):
     however many experiences it has (the prefetches guard against N+1)."""
     experiences = Experience.objects.order_by("-start_date", "id").prefetch_related(
         Prefetch("sectors", queryset=Sector.objects.defer(*LONG_TEXT)),  # the profile shows sector names
-        "countries",
+        # Ordered by id alone: the model's ordering ("experience") would join experiences and organisations.
+        Prefetch("countries", queryset=ExperienceCountry.objects.order_by("id")),
         Prefetch("fundings", queryset=Funding.objects.select_related("donor").order_by("id")),
     )
     organisations = with_competences(Organisation.objects.published()).prefetch_related(

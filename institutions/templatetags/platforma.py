@@ -12,11 +12,12 @@ from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import translate_url
-from django.utils import dateformat, formats, numberformat, timezone
+from django.utils import dateformat, formats, numberformat, timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 register = template.Library()
 
@@ -85,9 +86,13 @@ def lang_attr(value):
     return ""
 
 
-@register.inclusion_tag("directory/_fallback_note.html")
+@register.simple_tag
 def fallback_note(value):
-    return {"value": value}
+    """"Available in French only" under a text shown in another language than the page's; else nothing.
+    (A simple tag, not an included template: a profile asks this for every translated text.)"""
+    if isinstance(value, Translated) and value.is_fallback:
+        return format_html('<p class="fallback-note">{}</p>', value.note)
+    return ""
 
 
 # --- Money and dates in the active language --------------------------------------------------------
@@ -148,6 +153,23 @@ def jsonld(data):
     """A schema.org JSON-LD block, escaped like json_script (which cannot set type="application/ld+json")."""
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+# --- Countries -------------------------------------------------------------------------------------
+
+
+@functools.cache
+def country_names(language):
+    """{code: name} in `language`: django-countries' list is fixed for the life of the process, and a
+    page with many countries asked it for each name (the slowest part of an experience's markup)."""
+    with translation.override(language):
+        return {code: str(name) for code, name in countries}
+
+
+@register.filter
+def country_name(code):
+    """The name of a country code in the active language ("SN" -> "Sénégal")."""
+    return country_names(get_language() or settings.LANGUAGE_CODE).get(str(code or ""), "")
 
 
 # --- Contact details ---------------------------------------------------------------------------------
@@ -225,8 +247,9 @@ def facet_fieldset(name, legend, items, codes=None):
     parts.append("\n  </ul>")
     if codes:
         opened = " open" if any(item["selected"] for item in codes) else ""
+        summary = html.escape(gettext("Detailed codes"))  # outside the f-string, where makemessages sees it
         parts.append(
-            f'\n  <details class="codes"{opened}>\n    <summary>{html.escape(gettext("Detailed codes"))}</summary>\n'
+            f'\n  <details class="codes"{opened}>\n    <summary>{summary}</summary>\n'
             f"    <ul>\n      {facet_options(name, codes)}\n    </ul>\n  </details>"
         )
     parts.append("\n</fieldset>")

@@ -1,0 +1,116 @@
+"""What each search result shows (institutions/views.py result_rows, the result_items tag) and which facet
+values the page offers (filters.facet_vocabulary), in both languages."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from experiences.models import Experience
+from institutions.models import Competence, Organisation, Sector, SectorCategory
+from institutions.views import _ranked_codes
+
+TRANSLATED = {
+    "fr": {"kind": "Commune", "place": "Thiès, Sénégal", "water": "Eau potable", "policy": "Politique de l'eau"},
+    "en": {"kind": "Municipality", "place": "Thiès, Senegal", "water": "Drinking water", "policy": "Water policy"},
+}
+
+
+@pytest.fixture
+def thies(db):
+    water = SectorCategory.objects.create(code="140", name_fr="Eau", name_en="Water")
+    drinking = Sector.objects.create(code="14030", name_fr="Eau potable", name_en="Drinking water", category=water)
+    policy = Sector.objects.create(code="14010", name_fr="Politique de l'eau", name_en="Water policy", category=water)
+    other = Sector.objects.create(code="14020", name_fr="Assainissement", name_en="Sanitation", category=water)
+    thies = Organisation.objects.create(
+        slug="thies", name_fr="Ville de Thiès", name_en="City of Thiès", acronym="VDT", kind="municipality",
+        city="Thiès", country="SN",
+    )
+    # Created out of rank order; two share rank 2, so the first created of them comes first.
+    Competence.objects.create(organisation=thies, sector=other, rank=3)
+    Competence.objects.create(organisation=thies, sector=policy, rank=2)
+    Competence.objects.create(organisation=thies, sector=drinking, rank=1)
+    Experience.objects.create(organisation=thies, role="partner", start_date=datetime.date(2020, 1, 1))
+    return thies
+
+
+def row(client, lang, **params):
+    response = client.get(f"/{lang}/", params)
+    assert response.status_code == 200
+    (found,) = [r for r in response.context["page"].object_list if r.slug == "thies"]
+    return found, response.content.decode()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_result_shows_name_kind_place_competences_by_rank_experiences_and_date(client, thies, lang):
+    words = TRANSLATED[lang]
+    found, html = row(client, lang)
+    assert found.url == f"/{lang}/organisations/thies/"
+    assert found.name == ("Ville de Thiès" if lang == "fr" else "City of Thiès")
+    assert (found.acronym, found.kind, found.place) == ("VDT", words["kind"], words["place"])
+    assert found.competences == [words["water"], words["policy"], "Assainissement" if lang == "fr" else "Sanitation"]
+    assert found.experiences == ("1 expérience" if lang == "fr" else "1 experience")
+    assert f'<a href="/{lang}/organisations/thies/">{found.name}</a> <span class="acronym">(VDT)</span>' in html
+    assert ("Codes détaillés" if lang == "fr" else "Detailed codes") in html  # the sector codes' list
+    updated = timezone.localtime(thies.updated).isoformat()
+    assert f'<time datetime="{updated}">' in html
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_experience_count_is_plural_from_two(client, thies, lang):
+    Experience.objects.create(organisation=thies, role="partner", start_date=datetime.date(2021, 1, 1))
+    found, _html = row(client, lang)
+    assert found.experiences == ("2 expériences" if lang == "fr" else "2 experiences")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_same_row_comes_from_the_sql_sorts(client, thies, lang):
+    """sort=-updated is ordered by SQL, not the facet index: the row is built the same way."""
+    assert row(client, lang, sort="-updated")[0] == row(client, lang)[0]
+
+
+def test_a_result_without_city_or_competence_shows_neither(client, db):
+    Organisation.objects.create(slug="thies", name_fr="Thiès", country="SN")
+    found, html = row(client, "fr")
+    assert (found.place, found.competences) == ("Sénégal", [])
+    assert "Compétences" not in html.split('<ol class="result-list"')[1]
+
+
+def test_ranked_codes_are_by_rank_then_id():
+    assert _ranked_codes("3:1:14020 2:9:14010 1:12:14030 2:4:15110") == ["14030", "15110", "14010", "14020"]
+    assert _ranked_codes(None) == _ranked_codes("") == []
+
+
+# --- facet values -----------------------------------------------------------------------------------
+
+
+def facet(response, name):
+    return [(i["value"], i["label"], i["count"], i["selected"]) for i in response.context["facets"][name]]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_chosen_value_that_names_nothing_is_shown_ticked(client, thies, lang):
+    """A shared link may carry a sector code or donor that does not exist: it stays visible, so it can be
+    unticked, instead of silently emptying the results."""
+    response = client.get(f"/{lang}/", {"sector": "99999", "donor": "424242"})
+    assert response.context["page"].paginator.count == 0
+    assert ("99999", "99999", 0, True) in facet(response, "sector")
+    assert facet(response, "donor") == [("424242", "424242", 0, True)]
+    html = response.content.decode()
+    assert 'name="donor" value="424242" id="id_donor_424242" checked' in html
+    # Without them, neither is offered.
+    plain = client.get(f"/{lang}/")
+    assert "99999" not in [v for v, *_ in facet(plain, "sector")]
+    assert facet(plain, "donor") == []
+
+
+def test_countries_are_listed_by_name_ignoring_accents(client, db):
+    for code in ("ES", "EG", "DK"):
+        Organisation.objects.create(slug=code.lower(), name_fr=code, country=code)
+    # French: Danemark, Égypte, Espagne (É with the E's, not after Z).
+    assert [v for v, *_ in facet(client.get("/fr/"), "country")] == ["DK", "EG", "ES"]
+    # English: Denmark, Egypt, Spain.
+    assert [v for v, *_ in facet(client.get("/en/"), "country")] == ["DK", "EG", "ES"]
+    Organisation.objects.create(slug="ee", name_fr="EE", country="EE")  # Estonie / Estonia
+    assert [v for v, *_ in facet(client.get("/fr/"), "country")] == ["DK", "EG", "ES", "EE"]
+    assert [v for v, *_ in facet(client.get("/en/"), "country")] == ["DK", "EG", "EE", "ES"]

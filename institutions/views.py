@@ -106,6 +106,12 @@ ROW_FIELDS = ["pk", "slug", "name_fr", "name_en", "acronym", "kind", "city", "co
 ROW_FIELDS += ["experience_count", "codes"]
 
 
+def profile_url_maker():
+    """slug -> profile URL in the active language, with one reverse() for a whole list instead of one per
+    organisation (a slug is plain ASCII: it goes into the URL as it is)."""
+    return reverse("directory:profile", kwargs={"slug": "-slug-"}).replace("-slug-", "{}").format
+
+
 @functools.cache
 def _rows_queryset():
     """What result_rows() reads, but for which organisations. Built once per process (a query with two
@@ -144,8 +150,7 @@ def result_rows(ids, sector_names):
     index's {code: (name_fr, name_en)}."""
     language = get_language() or "fr"
     kinds, names_of_countries = dict(Organisation.Kind.choices), country_names(language)
-    # One reverse() for the page, not one per row: a slug is plain ASCII, so it is put in as it is.
-    url_of = reverse("directory:profile", kwargs={"slug": "-slug-"}).replace("-slug-", "{}").format
+    url_of = profile_url_maker()
     values = _rows_queryset().filter(pk__in=ids)
     found = {}
     for pk, slug, name_fr, name_en, acronym, kind, city, country, updated, experiences, codes in values:

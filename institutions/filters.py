@@ -26,6 +26,7 @@ from experiences.models import Experience, ExperienceCountry, Funding
 from .facet_index import CRITERION_FACETS, FACET_CRITERION, bitset, facet_index, in_language
 from .models import Competence, Organisation
 from .search import MAX_QUERY_LENGTH, clean_query, fold, restrict, text_matches
+from .templatetags.platforma import country_names
 
 MAX_VALUES = 50  # values kept per criterion
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -197,8 +198,7 @@ def facet_vocabulary(index, language):
 
 
 def _vocabulary(labels, language):
-    country_names = [(code, str(name)) for code, name in countries]
-    by_country = sorted(country_names, key=lambda pair: (fold(pair[1]), pair[0]))
+    by_country = sorted(country_names(language).items(), key=lambda pair: (fold(pair[1]), pair[0]))
 
     def sectors(facet):
         return [(code, f"{code} {in_language(names, language)}") for code, names in sorted(labels[facet].items())]

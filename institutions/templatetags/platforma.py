@@ -88,8 +88,8 @@ def lang_attr(value):
 
 @register.simple_tag
 def fallback_note(value):
-    """"Available in French only" under a text shown in another language than the page's; else nothing.
-    (A simple tag, not an included template: a profile asks this for every translated text.)"""
+    """The note "Available in French only" under a text shown in another language than the page's, else
+    nothing. (A simple tag, not an included template: a profile asks it of every translated text.)"""
     if isinstance(value, Translated) and value.is_fallback:
         return format_html('<p class="fallback-note">{}</p>', value.note)
     return ""

@@ -9,7 +9,6 @@ unknown values are dropped one by one (a bad value in a shared link must not voi
 import datetime
 import itertools
 import re
-from typing import NamedTuple
 from urllib.parse import urlencode
 
 import django_filters
@@ -180,16 +179,12 @@ def name_in_language():
     return Lower(Coalesce(NullIf(first, Value("")), second, Value("")))
 
 
-class Vocabulary(NamedTuple):
-    rows: list  # (key as the index has it, value as the form sends it, label), in display order
-    keys: frozenset
-
-
 def facet_vocabulary(index, language):
-    """{facet: Vocabulary}: every value a facet can show, labelled in `language` and in display order
-    (countries and donors by name, accents and capitals ignored; kinds and roles as declared; sectors by
-    code). It changes only with the index's labels, so it is made once per index and language, and a
-    search page only picks the values to show and their counts."""
+    """{facet: [(key as the index has it, value as the form sends it, label)]}: every value a facet can
+    show, labelled in `language` and in display order (countries and donors by name, accents and capitals
+    ignored; kinds and roles as declared; sectors by code). It changes only with the index's labels, so it
+    is made once per index and language, and a search page only picks the values to show and their
+    counts."""
     key = ("facet vocabulary", language)
     if key not in index.memo:
         with translation.override(language):
@@ -219,10 +214,7 @@ def _vocabulary(labels, language):
         "experience_sector": sectors("sector"),
         "donor": sorted(donors, key=lambda pair: (fold(pair[1]), pair[0])),
     }
-    return {
-        facet: Vocabulary([(key, str(key), label) for key, label in pairs], frozenset(key for key, _ in pairs))
-        for facet, pairs in labelled.items()
-    }
+    return {facet: [(key, str(key), label) for key, label in pairs] for facet, pairs in labelled.items()}
 
 
 def _in_facet(facet, value):
@@ -394,12 +386,13 @@ class OrganisationFilter(django_filters.FilterSet):
             chosen = {v for v in self.criteria.get(criterion) or [] if _in_facet(facet, v)}
             items = [
                 {"value": value, "label": label, "count": counts.get(key, 0), "selected": key in chosen}
-                for key, value, label in vocabulary[facet].rows
+                for key, value, label in vocabulary[facet]
                 if key in counts or key in chosen
             ]
             # A chosen value that names nothing (a sector code or donor that does not exist): shown as
             # typed, last, so every criterion in force can be seen and unticked.
-            unknown = sorted(chosen - vocabulary[facet].keys, key=str)
-            items += [{"value": str(v), "label": str(v), "count": 0, "selected": True} for v in unknown]
+            listed = {item["value"] for item in items if item["selected"]}
+            unknown = sorted(str(v) for v in chosen if str(v) not in listed)
+            items += [{"value": v, "label": v, "count": 0, "selected": True} for v in unknown]
             facets[facet] = items
         return facets

@@ -102,8 +102,10 @@ class ResultRow(NamedTuple):
     updated: datetime.datetime
 
 
-ROW_FIELDS = ["pk", "slug", "name_fr", "name_en", "acronym", "kind", "city", "country", "updated"]
-ROW_FIELDS += ["experience_count", "codes"]
+ROW_FIELDS = [
+    *("pk", "slug", "name_fr", "name_en", "acronym", "kind", "city", "country", "updated"),
+    *("experience_count", "codes"),  # annotations (_rows_queryset)
+]
 
 
 def profile_url_maker():
@@ -138,7 +140,8 @@ def _rows_queryset():
 
 
 def _ranked_codes(aggregated):
-    """"2:7:15110 1:9:14030" -> ["14030", "15110"]: the sector codes by rank, then id (as the profile)."""
+    """The sector codes by rank, then id, as the profile lists them: "2:7:15110 1:9:14030" -> ["14030",
+    "15110"]."""
     entries = sorted(tuple(map(int, entry.split(":")[:2])) + (entry,) for entry in (aggregated or "").split())
     return [entry.rsplit(":", 1)[1] for _rank, _id, entry in entries]
 

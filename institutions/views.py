@@ -142,8 +142,8 @@ def _rows_queryset():
 def _ranked_codes(aggregated):
     """The sector codes by rank, then id, as the profile lists them: "2:7:15110 1:9:14030" -> ["14030",
     "15110"]."""
-    entries = sorted(tuple(map(int, entry.split(":")[:2])) + (entry,) for entry in (aggregated or "").split())
-    return [entry.rsplit(":", 1)[1] for _rank, _id, entry in entries]
+    entries = [entry.split(":") for entry in (aggregated or "").split()]
+    return [code for _rank, _id, code in sorted(entries, key=lambda e: (int(e[0]), int(e[1])))]
 
 
 def result_rows(ids, sector_names):

@@ -1,7 +1,10 @@
 import datetime
 import functools
+from collections import defaultdict
+from types import SimpleNamespace
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import CharField, OuterRef, Prefetch, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Concat
@@ -13,8 +16,8 @@ from experiences.models import Experience, ExperienceCountry, Funding
 
 from .facet_index import in_language
 from .filters import SORT_CHOICES, OrganisationFilter, experience_count
-from .models import Competence, Organisation, Sector
-from .templatetags.platforma import country_names, translated_field
+from .models import Competence, Organisation
+from .templatetags.platforma import Translated, country_names, translated_field
 
 PAGE_SIZE = 20
 # The views the search page links with its current criteria.
@@ -229,22 +232,96 @@ def print_results(request):
     return render(request, "directory/print_results.html", ctx)
 
 
-def _published_profile(slug):
-    """One published organisation with everything its profile shows, in a fixed number of queries
-    however many experiences it has (the prefetches guard against N+1)."""
-    experiences = Experience.objects.order_by("-start_date", "id").prefetch_related(
-        Prefetch("sectors", queryset=Sector.objects.defer(*LONG_TEXT)),  # the profile shows sector names
-        # Ordered by id alone: the model's ordering ("experience") would join experiences and organisations.
-        Prefetch("countries", queryset=ExperienceCountry.objects.order_by("id")),
-        Prefetch("fundings", queryset=Funding.objects.select_related("donor").order_by("id")),
-    )
-    organisations = with_competences(Organisation.objects.published()).prefetch_related(
-        Prefetch("experiences", queryset=experiences)
-    )
-    return get_object_or_404(organisations, slug=slug)
+class CompetenceRow(NamedTuple):
+    code: str
+    name: str
 
 
-def _jsonld(request, organisation):
+class ExperienceRow(NamedTuple):
+    """One experience as the profile shows it: plain values, ready for the markup (experience_articles)."""
+
+    pk: int
+    title: Translated
+    objectives: Translated
+    results: Translated
+    sectors: list  # names, by code
+    countries: list  # names, in the order they were entered
+    cost: object  # Decimal or None
+    role: str
+    fundings: list  # FundingRow, in the order they were entered
+    start_date: datetime.date
+    end_date: object  # date or None (still going)
+
+
+class FundingRow(NamedTuple):
+    acronym: str
+    name: str  # in the page's language, else the other
+    amount: object  # Decimal
+
+    @property
+    def donor(self):
+        """How the page names a donor (as Donor.__str__): its acronym, else its name."""
+        return self.acronym or self.name
+
+
+EXPERIENCE_FIELDS = [
+    *("id", "cost", "role", "start_date", "end_date"),
+    *(f"{field}_{code}" for field in ("title", "objectives", "results") for code, _name in settings.LANGUAGES),
+]
+
+
+def competence_rows(organisation):
+    """(code, name) of the organisation's competences, by rank then id."""
+    language = get_language() or "fr"
+    rows = organisation.competences.order_by("rank", "id").values_list(
+        "sector__code", "sector__name_fr", "sector__name_en"
+    )
+    return [CompetenceRow(code, in_language((name_fr, name_en), language)) for code, name_fr, name_en in rows]
+
+
+def experience_rows(organisation):
+    """The organisation's experiences, newest first, as ExperienceRows: four queries of plain values (the
+    experiences, then the sectors, countries and fundings of all of them), however many there are. Model
+    instances and prefetches cost the profile more than its queries did."""
+    language = get_language() or "fr"
+    of_organisation = {"experience__organisation": organisation}
+    sectors, countries, fundings = defaultdict(list), defaultdict(list), defaultdict(list)
+    sector_rows = Experience.sectors.through.objects.filter(**of_organisation).order_by("sector__code")
+    for pk, *names in sector_rows.values_list("experience_id", "sector__name_fr", "sector__name_en"):
+        sectors[pk].append(in_language(names, language))
+    names_of_countries = country_names(language)
+    country_rows = ExperienceCountry.objects.filter(**of_organisation).order_by("id")
+    for pk, code in country_rows.values_list("experience_id", "country"):
+        countries[pk].append(names_of_countries.get(code, code))
+    funding_rows = Funding.objects.filter(**of_organisation).order_by("id")
+    for pk, acronym, name_fr, name_en, amount in funding_rows.values_list(
+        "experience_id", "donor__acronym", "donor__name_fr", "donor__name_en", "amount"
+    ):
+        fundings[pk].append(FundingRow(acronym, in_language((name_fr, name_en), language), amount))
+    roles = dict(Experience.Role.choices)
+    rows = []
+    for values in organisation.experiences.order_by("-start_date", "id").values(*EXPERIENCE_FIELDS):
+        texts = SimpleNamespace(**values)
+        pk = values["id"]
+        rows.append(
+            ExperienceRow(
+                pk=pk,
+                title=translated_field(texts, "title"),
+                objectives=translated_field(texts, "objectives"),
+                results=translated_field(texts, "results"),
+                sectors=sectors[pk],
+                countries=countries[pk],
+                cost=values["cost"],
+                role=str(roles.get(values["role"], values["role"])),
+                fundings=fundings[pk],
+                start_date=values["start_date"],
+                end_date=values["end_date"],
+            )
+        )
+    return rows
+
+
+def _jsonld(request, organisation, competences):
     """schema.org Organization: what search engines read about this profile."""
     data = {
         "@context": "https://schema.org",
@@ -267,15 +344,21 @@ def _jsonld(request, organisation):
         "telephone": organisation.telephone,
         "faxNumber": organisation.fax,
         "sameAs": organisation.website,
-        "knowsAbout": [c.sector.name for c in organisation.competences.all()],
+        "knowsAbout": [competence.name for competence in competences],
     }
     data.update({key: value for key, value in optional.items() if value})
     return data
 
 
 def _profile_context(request, slug):
-    organisation = _published_profile(slug)
-    return {"organisation": organisation, "jsonld": _jsonld(request, organisation)}
+    organisation = get_object_or_404(Organisation.objects.published(), slug=slug)
+    competences = competence_rows(organisation)
+    return {
+        "organisation": organisation,
+        "competences": competences,
+        "experiences": experience_rows(organisation),
+        "jsonld": _jsonld(request, organisation, competences),
+    }
 
 
 def profile(request, slug):

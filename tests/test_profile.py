@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from experiences.models import Donor
+from experiences.models import Donor, Experience
 from tests.factories import add_experience, make_aimf
 
 
@@ -180,6 +180,60 @@ def test_typed_text_is_escaped(client, sectors):
     assert '<script>alert("x")' not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert "<b>Bold</b>" not in page
+
+
+def test_typed_text_of_experiences_and_donors_is_escaped(client, sectors):
+    """The experiences' markup is built in Python (experience_articles): every text must still be escaped."""
+    organisation = make_aimf()
+    donor = Donor.objects.create(acronym="<i>D</i>", name_en='Donor "<u>x</u>"')
+    other = Donor.objects.create(name_en="<s>Plain</s>")
+    add_experience(
+        organisation, title_en="<em>Title</em>", objectives_en="<script>o()</script>\nnext line",
+        results_en="a & b", fundings=[(donor, Decimal("5")), (other, Decimal("6"))],
+    )
+    page = client.get(profile_url("en")).content.decode()
+    for raw in ("<em>Title</em>", "<script>o()", "<i>D</i>", "<u>x</u>", "<s>Plain</s>", "a & b"):
+        assert raw not in page
+    assert "&lt;em&gt;Title&lt;/em&gt;</h3>" in page
+    assert "<p>&lt;script&gt;o()&lt;/script&gt;<br>next line</p>" in page
+    assert '<abbr title="Donor &quot;&lt;u&gt;x&lt;/u&gt;&quot;">&lt;i&gt;D&lt;/i&gt;</abbr>' in page
+    assert "<li>&lt;s&gt;Plain&lt;/s&gt;</li>" in page
+    assert "&lt;i&gt;D&lt;/i&gt;: €5" in page
+    assert "<p>a &amp; b</p>" in page
+
+
+def test_an_experience_shows_only_the_fields_it_has(client, aimf):
+    """No sector, country, cost, donor or text: those lines are left out, the title, role and dates stay."""
+    Experience.objects.filter(organisation=aimf).delete()
+    add_experience(aimf, title_en="Bare action", role=Experience.Role.PARTNER, start_date=datetime.date(2011, 2, 3),
+                   end_date=datetime.date(2012, 3, 4))
+    page = text_of(client.get(profile_url("en")))
+    assert "Bare action" in page
+    assert "Partner" in page
+    assert "3 Feb 2011 – 4 Mar 2012" in page
+    for label in ("Sector(s)", "Cost of the action", "Donors to the action", "Amount contributed", "Objectives"):
+        assert label not in page
+    assert "No experience recorded yet." not in page
+
+
+@pytest.mark.parametrize(("lang", "empty"), [("en", "No experience recorded yet."),
+                                             ("fr", "Aucune expérience enregistrée pour l'instant.")])
+def test_an_organisation_without_experiences_says_so(client, aimf, lang, empty):
+    assert empty not in text_of(client.get(profile_url(lang)))
+    Experience.objects.filter(organisation=aimf).delete()
+    assert empty in text_of(client.get(profile_url(lang)))
+
+
+def test_experiences_are_newest_first(client, aimf):
+    add_experience(aimf, title_en="Oldest one", start_date=datetime.date(1990, 1, 1))
+    add_experience(aimf, title_en="Newest one", start_date=datetime.date(2030, 1, 1))
+    titles = re.findall(r'<h3 id="experience-\d+">(.*?)</h3>', client.get(profile_url("en")).content.decode())
+    assert titles == [
+        "Newest one",
+        "Civilian peace-building, conflict prevention and resolution",  # 2010
+        "Public sector policy and administrative management",  # 2009
+        "Oldest one",
+    ]
 
 
 # --- Structured data ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import translate_url
 from django.utils import dateformat, formats, numberformat, timezone, translation
-from django.utils.html import format_html
+from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -282,3 +282,87 @@ def result_items(rows):
             f'<time datetime="{updated.isoformat()}">{html.escape(formats.date_format(updated))}</time></p>\n</li>'
         )
     return mark_safe("\n".join(items))
+
+
+# --- Profile -----------------------------------------------------------------------------------------
+
+EXPERIENCE_LABELS = {
+    "title": _("Action title"),
+    "sectors": _("Sector(s)"),
+    "countries": _("Country"),
+    "cost": _("Cost of the action (EUR)"),
+    "role": _("Role in the action"),
+    "donors": _("Donors to the action"),
+    "amounts": _("Amount contributed by donor"),
+    "dates": _("Dates"),
+    "texts": _("Objectives and results of the action"),
+    "objectives": _("Objectives"),
+    "results": _("Results"),
+}
+
+
+def _field(label, value, css=""):
+    return f"<div{css}><dt>{label}</dt><dd>{value}</dd></div>"
+
+
+def _plain_list(items):
+    """Already escaped items as a list without bullets."""
+    return '<ul class="plain">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def _prose(text, sublabel):
+    """A long text (Translated) with its line breaks, marked with its language and noted when it fell back."""
+    paragraphs = linebreaks(text.text, autoescape=True)
+    note = fallback_note(text)
+    return f'<div class="prose"{lang_attr(text)}><p class="sublabel">{sublabel}</p>{paragraphs}</div>{note}'
+
+
+def _experience_fields(row, label):
+    escape = html.escape
+    heading = f'<h3 id="experience-{row.pk}"{lang_attr(row.title)}>{escape(row.title.text)}</h3>'
+    title = heading + fallback_note(row.title)
+    fields = [_field(label["title"], title, ' class="field-title"')]
+    if row.sectors:
+        fields.append(_field(label["sectors"], _plain_list(map(escape, row.sectors))))
+    if row.countries:
+        fields.append(_field(label["countries"], _plain_list(map(escape, row.countries))))
+    if row.cost is not None:
+        fields.append(_field(label["cost"], escape(money(row.cost))))
+    fields.append(_field(label["role"], escape(row.role)))
+    if row.fundings:
+        donors = [
+            f'<abbr title="{escape(f.name)}">{escape(f.acronym)}</abbr>' if f.acronym and f.name else escape(f.donor)
+            for f in row.fundings
+        ]
+        if len(row.fundings) > 1:
+            amounts = [
+                gettext("%(donor)s: %(amount)s") % {"donor": escape(f.donor), "amount": escape(money(f.amount))}
+                for f in row.fundings
+            ]
+        else:
+            amounts = [escape(money(row.fundings[0].amount))]
+        fields.append(_field(label["donors"], _plain_list(donors)))
+        fields.append(_field(label["amounts"], _plain_list(amounts)))
+    fields.append(_field(label["dates"], escape(daterange(row.start_date, row.end_date))))
+    if row.objectives.text or row.results.text:
+        texts = [
+            _prose(text, label[key])
+            for key, text in (("objectives", row.objectives), ("results", row.results))
+            if text.text
+        ]
+        fields.append(_field(label["texts"], "".join(texts), ' class="field-wide"'))
+    return fields
+
+
+@register.simple_tag
+def experience_articles(rows):
+    """The profile's experiences (views.ExperienceRow), built in Python as result_items builds the search
+    results: through template tags they were most of the profile's time. Every text is escaped."""
+    label = {key: html.escape(str(text)) for key, text in EXPERIENCE_LABELS.items()}
+    articles = [
+        f'<article class="experience" aria-labelledby="experience-{row.pk}">\n  <dl class="fields">\n    '
+        + "\n    ".join(_experience_fields(row, label))
+        + "\n  </dl>\n</article>"
+        for row in rows
+    ]
+    return mark_safe("\n".join(articles))

@@ -7,8 +7,10 @@ unknown values are dropped one by one (a bad value in a shared link must not voi
 """
 
 import datetime
+import heapq
 import itertools
 import re
+from functools import cached_property
 from urllib.parse import urlencode
 
 import django_filters
@@ -30,6 +32,11 @@ from .templatetags.platforma import country_names
 MAX_VALUES = 50  # values kept per criterion
 YEAR_MIN, YEAR_MAX = 1900, 2100
 SECTOR_CODE = re.compile(r"[0-9]{3}|[0-9]{5}")  # ASCII digits: \d also matches "١٤٠"
+# A long facet (hundreds of countries, sectors or donors) shows this many values, the most frequent, until it
+# is expanded: the page stays short to read and to tab through, and the full list is one link away. A facet
+# only a few values longer is shown whole: a link to see two more values would be a waste of a click.
+SHORT_FACET = 10
+SHORT_FACET_SLACK = 3
 
 SORT_CHOICES = [
     ("relevance", _("Relevance")),
@@ -192,6 +199,18 @@ def facet_vocabulary(index, language):
     return index.memo[key]
 
 
+def facet_positions(index, language):
+    """{facet: {key: its place in facet_vocabulary()}}, made once with it: a long facet picks its most
+    frequent values from its counts, not by reading its whole vocabulary."""
+    key = ("facet positions", language)
+    if key not in index.memo:
+        vocabulary = facet_vocabulary(index, language)
+        index.memo[key] = {
+            facet: {entry[0]: place for place, entry in enumerate(entries)} for facet, entries in vocabulary.items()
+        }
+    return index.memo[key]
+
+
 def _vocabulary(labels, language):
     by_country = sorted(country_names(language).items(), key=lambda pair: (fold(pair[1]), pair[0]))
 
@@ -227,6 +246,35 @@ def _in_facet(facet, value):
     return True
 
 
+def _most_frequent(vocabulary, positions, counts, chosen):
+    """Of a facet's vocabulary (key, value, label), the SHORT_FACET values with the most organisations, most
+    first (ties in the facet's own order), then the chosen ones among the others, in the facet's order.
+    `positions` is {key: place in the vocabulary} (facet_positions)."""
+    top = heapq.nsmallest(SHORT_FACET, ((-n, positions[key]) for key, n in counts.items() if key in positions))
+    in_top = {place for _n, place in top}
+    others = sorted(positions[key] for key in chosen if key in positions and positions[key] not in in_top)
+    return [vocabulary[place] for _n, place in top] + [vocabulary[place] for place in others]
+
+
+class FacetValues(list):
+    """The values one facet shows (dicts: value, label, count, selected), with how many values it has in
+    all (`available`: those some organisation has) and whether it shows them all (`expanded`)."""
+
+    def __init__(self, items, *, available, expanded):
+        super().__init__(items)
+        self.available = available
+        self.expanded = expanded
+
+    @property
+    def long(self):
+        """Long enough to be cut to its most frequent values when not expanded."""
+        return self.available > SHORT_FACET + SHORT_FACET_SLACK
+
+    @property
+    def trimmed(self):
+        return self.long and not self.expanded
+
+
 class OrganisationFilter(django_filters.FilterSet):
     q = QueryFilter(label=_("Search"))
     country = _list_filter(_country, _("Country"))
@@ -245,23 +293,27 @@ class OrganisationFilter(django_filters.FilterSet):
             data, queryset=queryset if queryset is not None else Organisation.objects.published(), **kwargs
         )
 
-    @property
+    @cached_property
     def criteria(self):
-        """The accepted values (invalid ones dropped), for templates and links."""
+        """The accepted values (invalid ones dropped), for templates and links. Asked for a hundred times
+        per search page (every link carries the criteria), so worked out once."""
         if self.is_bound and not hasattr(self.form, "cleaned_data"):
             self.form.is_valid()  # invalid fields are left out of cleaned_data, the others still apply
         return getattr(self.form, "cleaned_data", {})
 
-    def querystring(self, **extra):
-        """The accepted criteria as a canonical query string (dropped values stay dropped), for links."""
+    @cached_property
+    def _criteria_pairs(self):
         pairs = []
         for name in self.filters:
             value = self.criteria.get(name)
             if value in (None, "", []) or (name == "sort" and value == self.default_sort):
                 continue
             pairs += [(name, v) for v in value] if isinstance(value, list) else [(name, value)]
-        pairs += [(k, v) for k, v in extra.items() if v is not None]
-        return urlencode(pairs)
+        return pairs
+
+    def querystring(self, **extra):
+        """The accepted criteria as a canonical query string (dropped values stay dropped), for links."""
+        return urlencode(self._criteria_pairs + [(k, v) for k, v in extra.items() if v is not None])
 
     @property
     def default_sort(self):
@@ -371,28 +423,36 @@ class OrganisationFilter(django_filters.FilterSet):
         """How many organisations match: from the facet index, no COUNT query."""
         return self.results.bit_count()
 
-    def facets(self):
-        """{facet: [{"value", "label", "count", "selected"}]}: for each value, how many organisations the
-        search would give with it, the other criteria unchanged (a facet ignores its own criterion).
-        Counted on the in-memory facet index (facet_index.py): no GROUP BY over the experiences. Shown: the
-        values some organisation has, and the chosen ones even when none has them."""
+    def facets(self, expanded=()):
+        """{facet: FacetValues}: for each value, how many organisations the search would give with it, the
+        other criteria unchanged (a facet ignores its own criterion). Counted on the in-memory facet index
+        (facet_index.py): no GROUP BY over the experiences. Shown: the values some organisation has, and
+        the chosen ones even when none has them; a long facet only its most frequent values (and the chosen
+        ones) unless its criterion is in `expanded` (see FacetValues)."""
         index = self.index
         criteria, base = self._criterion_values(), self._base_ids()
         skipping = {name: index.matching(criteria, base, skip=name) for name in CRITERION_FACETS}
-        vocabulary = facet_vocabulary(index, get_language() or "fr")
+        language = get_language() or "fr"
+        vocabulary, positions = facet_vocabulary(index, language), facet_positions(index, language)
         facets = {}
         for facet, criterion in FACET_CRITERION.items():
             counts = index.counts(facet, skipping[criterion])
             chosen = {v for v in self.criteria.get(criterion) or [] if _in_facet(facet, v)}
+            available = len(positions[facet].keys() & counts.keys())
+            values = FacetValues([], available=available, expanded=criterion in expanded)
+            if values.trimmed:
+                shown = _most_frequent(vocabulary[facet], positions[facet], counts, chosen)
+            else:
+                shown = [entry for entry in vocabulary[facet] if entry[0] in counts or entry[0] in chosen]
             items = [
                 {"value": value, "label": label, "count": counts.get(key, 0), "selected": key in chosen}
-                for key, value, label in vocabulary[facet]
-                if key in counts or key in chosen
+                for key, value, label in shown
             ]
             # A chosen value that names nothing (a sector code or donor that does not exist): shown as
             # typed, last, so every criterion in force can be seen and unticked.
             listed = {item["value"] for item in items if item["selected"]}
             unknown = sorted(str(v) for v in chosen if str(v) not in listed)
             items += [{"value": v, "label": v, "count": 0, "selected": True} for v in unknown]
-            facets[facet] = items
+            values.extend(items)
+            facets[facet] = values
         return facets

@@ -319,7 +319,13 @@ class Among(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        ids = [int(pk) for pk in self.rhs]
+        ids = self.parameter(self.rhs, connection)
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s::bigint[])", (*params, ids)
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(ids))
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, ids)
+
+    @staticmethod
+    def parameter(ids, connection):
+        """The one parameter that carries the ids (views._rows_of also sends it to a compiled query)."""
+        ids = [int(pk) for pk in ids]
+        return ids if connection.vendor == "postgresql" else json.dumps(ids)

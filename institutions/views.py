@@ -1,11 +1,14 @@
 import datetime
 import functools
+import operator
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import CharField, OuterRef, Prefetch, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404, render
@@ -14,9 +17,10 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from experiences.models import Experience, ExperienceCountry, Funding
 
-from .facet_index import in_language
+from .facet_index import CRITERION_FACETS, in_language
 from .filters import SORT_CHOICES, OrganisationFilter, experience_count
 from .models import Competence, Organisation
+from .search import Among
 from .templatetags.platforma import Translated, country_names, translated_field
 
 PAGE_SIZE = 20
@@ -142,6 +146,31 @@ def _rows_queryset():
     )
 
 
+@functools.cache
+def _rows_statement(alias):
+    """The rows query compiled once per database, with its ids as its last parameter (pk__among): compiling
+    its two subqueries took as long as running them. Returns (sql, the other parameters, the compiler,
+    which converts the columns' values as the ORM would)."""
+    compiler = _rows_queryset().using(alias).filter(pk__among=[]).query.get_compiler(alias)
+    sql, params = compiler.as_sql()
+    return sql, params[:-1], compiler
+
+
+def _rows_of(ids):
+    """The ROW_FIELDS of these organisations, in no set order: what _rows_queryset() gives, without
+    compiling it again."""
+    alias = Organisation.objects.db  # where the ORM would read them (institutions.routers)
+    sql, params, compiler = _rows_statement(alias)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, Among.parameter(ids, connection)))
+        # The columns are not in ROW_FIELDS' order (modeltranslation's values_list reorders them): by name.
+        columns = [column[0] for column in cursor.description]
+        rows = compiler.results_iter(results=[cursor.fetchall()])
+    in_order = operator.itemgetter(*(columns.index(name) for name in ROW_FIELDS))
+    return [in_order(row) for row in rows]
+
+
 def _ranked_codes(aggregated):
     """The sector codes by rank, then id, as the profile lists them: "2:7:15110 1:9:14030" -> ["14030",
     "15110"]."""
@@ -157,9 +186,8 @@ def result_rows(ids, sector_names):
     language = get_language() or "fr"
     kinds, names_of_countries = dict(Organisation.Kind.choices), country_names(language)
     url_of = profile_url_maker()
-    values = _rows_queryset().filter(pk__in=ids)
     found = {}
-    for pk, slug, name_fr, name_en, acronym, kind, city, country, updated, experiences, codes in values:
+    for pk, slug, name_fr, name_en, acronym, kind, city, country, updated, experiences, codes in _rows_of(ids):
         found[pk] = ResultRow(
             slug=slug,
             url=url_of(slug),
@@ -175,18 +203,49 @@ def result_rows(ids, sector_names):
     return [found[pk] for pk in ids if pk in found]
 
 
+def expanded_facets(request):
+    """The facets the visitor opened in full (`more`, repeatable, by criterion name); others ignored."""
+    return [name for name in dict.fromkeys(request.GET.getlist("more")) if name in CRITERION_FACETS]
+
+
+def search_url(here, filterset, expanded, page=None):
+    """The search page (`here`) with these criteria, this page and these facets opened in full."""
+    query = "&".join(part for part in (filterset.querystring(page=page), urlencode({"more": expanded}, True)) if part)
+    return _with_query(here, query)
+
+
+def facet_toggles(here, filterset, facets, expanded):
+    """{criterion: {"url", "label"}}: for each long facet, the link that shows all its values, or only the
+    most frequent ones again; back to the facet itself (#facet-<criterion>)."""
+    toggles = {}
+    for criterion, names in CRITERION_FACETS.items():
+        lists = [facets[name] for name in names]
+        if not any(values.long for values in lists):
+            continue
+        if criterion in expanded:
+            url = search_url(here, filterset, [name for name in expanded if name != criterion])
+            label = gettext("Show the most frequent values")
+        else:
+            url = search_url(here, filterset, [*expanded, criterion])
+            label = gettext("Show all values (%(count)s)") % {"count": sum(values.available for values in lists)}
+        toggles[criterion] = {"url": f"{url}#facet-{criterion}", "label": label}
+    return toggles
+
+
 def search(request):
     filterset = organisation_search(request)
     filterset.count_experiences = False
+    expanded = expanded_facets(request)
     paginator = CountedPaginator(result_ids(filterset), PAGE_SIZE, filterset.count())
     page = paginator.get_page(_page_number(request.GET.get("page")))
     page.object_list = result_rows(list(page.object_list), filterset.index.labels["sector"])
     query = filterset.querystring()
     here = reverse("directory:search")
+    facets = filterset.facets(expanded)
     page_links = [
         {
             "number": n,
-            "url": _with_query(here, filterset.querystring(page=n if n > 1 else None)),
+            "url": search_url(here, filterset, expanded, page=n if n > 1 else None),
             "current": n == page.number,
             "label": gettext("Page %(number)s") % {"number": n},
         }
@@ -199,15 +258,13 @@ def search(request):
         "criteria": filterset.criteria,
         "page": page,
         "page_links": page_links,
-        "previous_url": _with_query(
-            here, filterset.querystring(page=page.number - 1 if page.number > 2 else None)
-        )
+        "previous_url": search_url(here, filterset, expanded, page=page.number - 1 if page.number > 2 else None)
         if page.has_previous()
         else None,
-        "next_url": _with_query(here, filterset.querystring(page=page.number + 1))
-        if page.has_next()
-        else None,
-        "facets": filterset.facets(),
+        "next_url": search_url(here, filterset, expanded, page=page.number + 1) if page.has_next() else None,
+        "facets": facets,
+        "facet_toggles": facet_toggles(here, filterset, facets, expanded),
+        "expanded": expanded,
         "sort": filterset.sort_order,
         "sort_choices": SORT_CHOICES,
         "has_criteria": any(v for k, v in filterset.criteria.items() if k != "sort"),

@@ -133,3 +133,40 @@ def test_search_filter_switch_language_and_open_a_profile(page, live_server, aim
     page.get_by_role("link", name="Association internationale des maires francophones").click()
     page.wait_for_url(f"{live_server.url}/fr/organisations/aimf/")
     assert "Informations générales" in visible_text(page)
+
+
+@pytest.fixture
+def many_countries(db):
+    """Organisations in 15 countries, more than a facet shows before "Show all values"."""
+    countries = ["SN", "ML", "BF", "CI", "NE", "TG", "BJ", "CM", "GN", "MR", "TD", "GA", "CG", "CD", "MA"]
+    for n, country in enumerate(countries):
+        for i in range(len(countries) - n):
+            Organisation.objects.create(
+                slug=f"{country.lower()}-{i}", name_en=f"Town {country} {i}", kind="municipality", country=country
+            )
+
+
+@pytest.mark.parametrize(("lang", "show_all", "fewer"), [
+    ("en", "Show all values (15)", "Show the most frequent values"),
+    ("fr", "Afficher toutes les valeurs (15)", "Afficher les valeurs les plus fréquentes"),
+])
+def test_a_long_facet_opens_in_full_and_back_without_javascript_errors(page, live_server, many_countries, lang,
+                                                                       show_all, fewer):
+    page.goto(f"{live_server.url}/{lang}/")
+    countries = page.locator("#facet-country input[type=checkbox]")
+    assert countries.count() == 10
+    assert_no_axe_violations(page)
+    page.locator("#facet-country").get_by_role("link", name=show_all).click()
+    page.wait_for_url(re.compile(r"more=country#facet-country$"))
+    assert countries.count() == 15
+    assert_no_axe_violations(page)
+    # Ticking a value and applying keeps the list open; the filter narrows the results to that country.
+    page.locator("#id_country_MA").check()
+    page.get_by_role("button", name=re.compile("Apply filters|Appliquer")).click()
+    page.wait_for_url(re.compile(r"country=MA"))
+    assert countries.count() == 15
+    assert page.locator("ol.result-list li.result").count() == 1
+    page.locator("#facet-country").get_by_role("link", name=fewer).click()
+    page.wait_for_url(re.compile(r"country=MA#facet-country$"))
+    assert countries.count() == 11  # the 10 most frequent, and the chosen one
+    assert page.locator("#id_country_MA").is_checked()

@@ -11,8 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import translate_url
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import dateformat, formats, numberformat, timezone, translation
+from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
@@ -22,19 +23,46 @@ from django_countries import countries
 register = template.Library()
 
 
+def path_in_language(request, lang_code):
+    """This page (path and query string) in another language. Reversed from the view that answered, once
+    per request and language: translate_url() resolved the path again for each of the page's four links
+    (hreflang and the language switch)."""
+    paths = request.__dict__.setdefault("_paths_in_language", {})
+    if lang_code not in paths:
+        paths[lang_code] = _reversed_in_language(request, lang_code) or translate_url(
+            request.get_full_path(), lang_code
+        )
+    return paths[lang_code]
+
+
+def _reversed_in_language(request, lang_code):
+    """The answering view's URL in that language with this query string, or None when it has no name (an
+    error page) or none in that language."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.url_name:
+        return None
+    with translation.override(lang_code):
+        try:
+            path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return None
+    query = iri_to_uri(request.META.get("QUERY_STRING", ""))
+    return f"{path}?{query}" if query else path
+
+
 @register.simple_tag(takes_context=True)
 def url_in_language(context, lang_code):
     """This page (path and query string) in another language, for the language switch and hreflang."""
     request = context.get("request")
     if request is None:
         return f"/{lang_code}/"
-    return translate_url(request.get_full_path(), lang_code)
+    return path_in_language(request, lang_code)
 
 
 @register.simple_tag(takes_context=True)
 def absolute_url_in_language(context, lang_code):
     request = context["request"]
-    return request.build_absolute_uri(translate_url(request.get_full_path(), lang_code))
+    return request.build_absolute_uri(path_in_language(request, lang_code))
 
 
 # --- Translated content with a visible fallback ------------------------------------------------------
@@ -237,20 +265,28 @@ def facet_options(name, items):
 
 
 @register.simple_tag
-def facet_fieldset(name, legend, items, codes=None):
+def facet_fieldset(name, legend, items, codes=None, toggle=None):
     """One facet's <fieldset>: its values, then its detailed codes (sectors) in a list that opens when one
-    of them is chosen. Nothing when the facet has no value to show."""
+    of them is chosen, then the link that shows all its values or only the most frequent (`toggle`, from
+    views.facet_toggles). Nothing when the facet has no value to show."""
     if not items and not codes:
         return ""
-    parts = [f'<fieldset class="facet">\n  <legend>{html.escape(str(legend))}</legend>\n  <ul>\n    ']
-    parts.append(facet_options(name, items))
-    parts.append("\n  </ul>")
+    name = html.escape(str(name))
+    parts = [
+        f'<fieldset class="facet" id="facet-{name}">\n  <legend id="legend-{name}">{html.escape(str(legend))}</legend>'
+        f"\n  <ul>\n    {facet_options(name, items)}\n  </ul>"
+    ]
     if codes:
         opened = " open" if any(item["selected"] for item in codes) else ""
         summary = html.escape(gettext("Detailed codes"))  # outside the f-string, where makemessages sees it
         parts.append(
             f'\n  <details class="codes"{opened}>\n    <summary>{summary}</summary>\n'
             f"    <ul>\n      {facet_options(name, codes)}\n    </ul>\n  </details>"
+        )
+    if toggle:
+        parts.append(
+            f'\n  <p class="facet-toggle"><a href="{html.escape(toggle["url"])}" aria-describedby="legend-{name}">'
+            f"{html.escape(toggle['label'])}</a></p>"
         )
     parts.append("\n</fieldset>")
     return mark_safe("".join(parts))
@@ -259,12 +295,21 @@ def facet_fieldset(name, legend, items, codes=None):
 # --- Search results ----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _long_date(day, language):
+    """"27 novembre 2026" / "Nov. 27, 2026" (formats.date_format in `language`, the active one, which is part
+    of the key), escaped: the same days recur on every list, and each took longer to format than the rest of
+    its row."""
+    return html.escape(formats.date_format(day))
+
+
 @register.simple_tag
 def result_items(rows):
     """The search results' <li>s (views.ResultRow), built in Python as the admin builds its change list
     rows (admin_list.items_for_result): the same markup through template tags cost more than the query."""
     competences_label = html.escape(gettext("Competences:"))
     updated_label = html.escape(gettext("last updated"))
+    language = get_language()
     items = []
     for row in rows:
         heading = f'<a href="{html.escape(row.url)}">{html.escape(row.name)}</a>'
@@ -276,10 +321,11 @@ def result_items(rows):
             names = html.escape("; ".join(row.competences))
             competences = f'\n  <p class="competences"><span class="label">{competences_label}</span> {names}</p>'
         updated = timezone.localtime(row.updated)
+        day = _long_date(updated.date(), language)
         items.append(
             f'<li class="result">\n  <h3>{heading}</h3>\n  <p class="meta">{meta}</p>{competences}\n'
             f'  <p class="meta small">{html.escape(row.experiences)} · {updated_label} '
-            f'<time datetime="{updated.isoformat()}">{html.escape(formats.date_format(updated))}</time></p>\n</li>'
+            f'<time datetime="{updated.isoformat()}">{day}</time></p>\n</li>'
         )
     return mark_safe("\n".join(items))
 

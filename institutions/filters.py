@@ -246,14 +246,32 @@ def _in_facet(facet, value):
     return True
 
 
-def _most_frequent(vocabulary, positions, counts, chosen):
+def _most_frequent(index, facet, language, counts, chosen):
     """Of a facet's vocabulary (key, value, label), the SHORT_FACET values with the most organisations, most
-    first (ties in the facet's own order), then the chosen ones among the others, in the facet's order.
-    `positions` is {key: place in the vocabulary} (facet_positions)."""
-    top = heapq.nsmallest(SHORT_FACET, ((-n, positions[key]) for key, n in counts.items() if key in positions))
-    in_top = {place for _n, place in top}
+    first (ties in the facet's own order), then the chosen ones among the others, in the facet's order."""
+    vocabulary, positions = facet_vocabulary(index, language)[facet], facet_positions(index, language)[facet]
+    top = _top_places(index, facet, language, counts)
+    in_top = set(top)
     others = sorted(positions[key] for key in chosen if key in positions and positions[key] not in in_top)
-    return [vocabulary[place] for _n, place in top] + [vocabulary[place] for place in others]
+    return [vocabulary[place] for place in top + others]
+
+
+def _top_places(index, facet, language, counts):
+    """The places in the facet's vocabulary of its SHORT_FACET values with the most organisations. Over
+    every public organisation (the counts index.totals keeps, those of the first page), they are the same
+    until the index changes, so they are ranked once per index and language, like those counts."""
+    positions = facet_positions(index, language)[facet]
+
+    def ranked():
+        found = ((-n, positions[key]) for key, n in counts.items() if key in positions)
+        return [place for _n, place in heapq.nsmallest(SHORT_FACET, found)]
+
+    if counts is not index.totals.get(facet):
+        return ranked()
+    key = ("most frequent", facet, language)
+    if key not in index.memo:
+        index.memo[key] = ranked()
+    return index.memo[key]
 
 
 class FacetValues(list):
@@ -441,7 +459,7 @@ class OrganisationFilter(django_filters.FilterSet):
             available = len(positions[facet].keys() & counts.keys())
             values = FacetValues([], available=available, expanded=criterion in expanded)
             if values.trimmed:
-                shown = _most_frequent(vocabulary[facet], positions[facet], counts, chosen)
+                shown = _most_frequent(index, facet, language, counts, chosen)
             else:
                 shown = [entry for entry in vocabulary[facet] if entry[0] in counts or entry[0] in chosen]
             items = [

@@ -118,3 +118,13 @@ def test_a_facet_only_a_little_longer_is_shown_whole(client, directory, dropped,
     response = client.get("/en/")
     assert len(country_values(response)) == shown
     assert ("facet-toggle" in country_fieldset(response)) is (shown == SHORT_FACET)
+
+
+def test_the_most_frequent_values_follow_edits_at_once(client, directory):
+    """The first page's ranking is kept with the facet index (filters._top_places): an edit renews it."""
+    assert "MA" not in country_values(client.get("/en/"))
+    for i in range(10):
+        Organisation.objects.create(slug=f"ma-more-{i}", name_en=f"Town MA more {i}", kind="municipality", country="MA")
+    assert country_values(client.get("/en/"))[:2] == ["MA", "SN"]  # 11, then 9
+    Organisation.objects.filter(slug__startswith="ma-more-").delete()
+    assert "MA" not in country_values(client.get("/en/"))

@@ -10,13 +10,14 @@ import datetime
 import heapq
 import itertools
 import re
-from functools import cached_property
+from functools import cache, cached_property
 from urllib.parse import urlencode
 
 import django_filters
 from django import forms
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.http import QueryDict
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -314,10 +315,14 @@ class OrganisationFilter(django_filters.FilterSet):
     @cached_property
     def criteria(self):
         """The accepted values (invalid ones dropped), for templates and links. Asked for a hundred times
-        per search page (every link carries the criteria), so worked out once."""
-        if self.is_bound and not hasattr(self.form, "cleaned_data"):
+        per search page (every link carries the criteria), so worked out once. Without any criterion in the
+        request (the first page, the most visited), they are what the form gives for no data, without
+        building and validating a form for nothing (_no_criteria)."""
+        if not any(name in (self.data or {}) for name in self.filters):
+            return _no_criteria()
+        if not hasattr(self.form, "cleaned_data"):
             self.form.is_valid()  # invalid fields are left out of cleaned_data, the others still apply
-        return getattr(self.form, "cleaned_data", {})
+        return self.form.cleaned_data
 
     @cached_property
     def _criteria_pairs(self):
@@ -474,3 +479,16 @@ class OrganisationFilter(django_filters.FilterSet):
             values.extend(items)
             facets[facet] = values
         return facets
+
+
+@cache
+def _form_without_data():
+    form = OrganisationFilter(QueryDict()).form
+    form.is_valid()
+    return form.cleaned_data
+
+
+def _no_criteria():
+    """The criteria of a search without any: the form's cleaned values for no data (worked out once), each
+    list a new one."""
+    return {name: list(value) if isinstance(value, list) else value for name, value in _form_without_data().items()}

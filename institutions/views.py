@@ -215,9 +215,9 @@ def search_url(here, filterset, expanded, page=None):
 
 
 def facet_toggles(here, filterset, facets, expanded):
-    """{criterion: {"url", "label"}}: for each long facet, the link that shows all its values, or only the
-    most frequent ones again; back to the facet itself (#facet-<criterion>)."""
-    toggles = {}
+    """{criterion: {"url", "label"} or None}: for each long facet, the link that shows all its values, or
+    only the most frequent ones again; back to the facet itself (#facet-<criterion>)."""
+    toggles = dict.fromkeys(CRITERION_FACETS)  # every key present: a missing one costs the template a dir()
     for criterion, names in CRITERION_FACETS.items():
         lists = [facets[name] for name in names]
         if not any(values.long for values in lists):

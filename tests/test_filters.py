@@ -250,3 +250,24 @@ def test_facet_counts_are_grouped_as_intcomma_writes_them(lang):
         html = facet_options("kind", [{"value": "x", "label": "<b>", "count": 1234567, "selected": True}])
         assert f"({intcomma(1234567)})" in html
     assert "&lt;b&gt;" in html and " checked>" in html
+
+
+def test_a_search_without_criteria_has_the_forms_own_values_without_building_it(db):
+    """The first page (no criterion, maybe a page number or an opened facet) skips the form: its criteria
+    must be exactly what the form gives for no data, and each search gets lists of its own."""
+    from django.http import QueryDict
+
+    from institutions.filters import OrganisationFilter
+
+    form = OrganisationFilter(QueryDict()).form
+    assert form.is_valid()
+    for query in ("", "page=3&more=country", "unknown=1"):
+        filterset = OrganisationFilter(QueryDict(query))
+        assert filterset.criteria == form.cleaned_data
+        assert "_form" not in filterset.__dict__  # no form was built
+    first, second = OrganisationFilter(QueryDict()).criteria, OrganisationFilter(QueryDict()).criteria
+    first["country"].append("SN")
+    assert second["country"] == []
+    with_criterion = OrganisationFilter(QueryDict("country=SN&country=XX"))
+    assert with_criterion.criteria["country"] == ["SN"]
+    assert "_form" in with_criterion.__dict__

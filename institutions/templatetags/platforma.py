@@ -412,3 +412,20 @@ def experience_articles(rows):
         for row in rows
     ]
     return mark_safe("\n".join(articles))
+
+
+@register.simple_tag
+def page_items(links):
+    """The numbered page links (views.search's page_links: number, url, current, label; or a gap), built in
+    Python with the result rows they go with."""
+    items = []
+    for link in links:
+        if link.get("gap"):
+            items.append('<li><span aria-hidden="true">…</span></li>')
+            continue
+        url, number = html.escape(link["url"]), link["number"]
+        if link["current"]:
+            items.append(f'<li><a href="{url}" aria-current="page">{number}</a></li>')
+        else:
+            items.append(f'<li><a href="{url}" aria-label="{html.escape(link["label"])}">{number}</a></li>')
+    return mark_safe("\n      ".join(items))

@@ -5,7 +5,9 @@ Why: a facet count is "how many organisations match the search AND have this val
 is a GROUP BY over every matching competence, experience, country and funding row: with 100,000
 organisations (500,000 experiences, a million experience-sector rows) the nine facets took seconds per
 page. With bitsets the same count is one AND and one popcount per value (~1,300 values: a few ms), and
-exact. Memory: (number of values) × (highest id / 8) bytes, ~16 MB at 100,000.
+exact. Memory: (number of values) × (highest id / 8) bytes, ~16 MB at 100,000. It also keeps, per
+organisation, what a search result shows of its experiences and competences (FacetIndex.summary), so the
+result rows' query has no subqueries.
 
 Freshness: the index is tagged with the directory generation (institutions.cache: every change to public
 data bumps it, on every app server when the cache is shared), so it is never staler than the page cache.
@@ -28,6 +30,8 @@ import bisect
 import copy
 import logging
 import threading
+from collections import Counter
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -72,17 +76,41 @@ def _rows(queryset, *fields):
     return queryset.order_by().values_list(*fields).iterator(chunk_size=20_000)
 
 
+class Summary(NamedTuple):
+    """What a search result shows of an organisation's related rows (FacetIndex.summary)."""
+
+    experiences: int
+    competences: tuple  # sector codes, by rank then id (as the profile lists them)
+
+
+NO_SUMMARY = Summary(0, ())
+
+
 def read_members(using="default", organisations=None):
-    """The facet values and names of the public organisations, all of them or only those whose ids are in
-    `organisations`: (public ids, {facet: {value: ids}}, {id: (name_fr, name_en)}). The full build and the
-    catch-up after a change both read through here, so they cannot disagree on what an organisation's
-    values are."""
+    """The facet values, names and summaries of the public organisations, all of them or only those whose
+    ids are in `organisations`: (public ids, {facet: {value: ids}}, {id: (name_fr, name_en)}, {id: summary}
+    for those with experiences or competences, see _MemberReader.summaries). The full build and the
+    catch-up after a change both read through here, so they cannot disagree on an organisation's values."""
     reader = _MemberReader(using, organisations)
     reader.organisations()
     if reader.public:  # deleted or unpublished organisations have nothing else to read
         reader.competences()
         reader.experiences()
-    return reader.public, reader.members, reader.names
+    return reader.public, reader.members, reader.names, reader.summaries()
+
+
+def _placed(summaries, previous=(), gone=()):
+    """Summaries as a list indexed by organisation id (None: nothing to show), smaller than a dict of ints:
+    `previous` without the `gone` ids, with `summaries` put in."""
+    placed = list(previous)
+    for pk in gone:
+        if pk < len(placed):
+            placed[pk] = None
+    if summaries:
+        placed.extend([None] * (max(summaries) + 1 - len(placed)))
+    for pk, summary in summaries.items():
+        placed[pk] = summary
+    return placed
 
 
 def read_labels(using="default"):
@@ -107,6 +135,8 @@ class _MemberReader:
         self.public = set()
         self.members = {facet: {} for facet in FACET_CRITERION}
         self.names = {}  # organisation id -> (name_fr, name_en)
+        self.experience_counts = Counter()  # organisation id -> number of experiences
+        self.ranked = {}  # organisation id -> [(rank, competence id, sector code)]
 
     def rows(self, queryset, owner, *fields):
         if self.only is not None:
@@ -139,9 +169,12 @@ class _MemberReader:
             pk: (code, category)
             for pk, code, category in Sector.objects.using(self.using).values_list("pk", "code", "category__code")
         }
-        for pk, sector in self.rows(Competence.objects, "organisation_id", "organisation_id", "sector_id"):
+        competences = self.rows(Competence.objects, "organisation_id", "organisation_id", "sector_id", "rank", "pk")
+        for pk, sector, rank, competence in competences:
             if pk in self.public:
                 self.add_sector("sector", sector, pk)
+                if sector in self.sectors:
+                    self.ranked.setdefault(pk, []).append((rank, competence, self.sectors[sector][0]))
 
     def experiences(self):
         owner = {}  # experience id -> organisation id, public organisations only
@@ -149,6 +182,7 @@ class _MemberReader:
             if pk in self.public:
                 owner[experience] = pk
                 self.add("role", role, pk)
+                self.experience_counts[pk] += 1
         if not owner:
             return
         by_experience = "experience__organisation_id"
@@ -163,11 +197,20 @@ class _MemberReader:
             if (pk := owner.get(experience)) is not None:
                 self.add("donor", donor, pk)
 
+    def summaries(self):
+        """{id: (number of experiences, *sector codes by rank then id)}, a plain tuple: one per public
+        organisation, so kept small (about 7 MB at 100,000 organisations)."""
+        return {
+            pk: (self.experience_counts[pk], *(code for _rank, _id, code in sorted(self.ranked.get(pk, ()))))
+            for pk in self.experience_counts.keys() | self.ranked.keys()
+        }
+
 
 class FacetIndex:
     def __init__(self, using="default"):
         """The full build: every public organisation read from the database."""
-        public, members, names = read_members(using)
+        public, members, names, summaries = read_members(using)
+        self.summaries = _placed(summaries)
         self.sets = {
             facet: {value: bitset(pks) for value, pks in values.items()} for facet, values in members.items()
         }
@@ -187,10 +230,11 @@ class FacetIndex:
         if not organisations:
             return index
         stale = bitset(organisations)
-        public, members, names = read_members(using, organisations)
+        public, members, names, summaries = read_members(using, organisations)
         index.all = (self.all & ~stale) | bitset(public)
         index.sets = {facet: _replaced(sets, stale, members[facet]) for facet, sets in self.sets.items()}
         gone = set(organisations)
+        index.summaries = _placed(summaries, self.summaries, gone)
         index.keys, index.order = {}, {}
         for language, order in self.order.items():
             keys = {pk: key for pk, key in self.keys[language].items() if pk not in gone}
@@ -200,6 +244,12 @@ class FacetIndex:
                 bisect.insort(index.order[language], entry)
             index.keys[language] = keys
         return index
+
+    def summary(self, pk):
+        """Number of experiences and competences' codes of a public organisation, as a result row shows
+        them: kept here, they cost the rows' query no subqueries."""
+        entry = self.summaries[pk] if pk < len(self.summaries) else None
+        return Summary(entry[0], entry[1:]) if entry else NO_SUMMARY
 
     def criterion(self, name, values):
         """Organisations matching any of the values of one criterion."""

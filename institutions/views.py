@@ -9,8 +9,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import CharField, OuterRef, Prefetch, StringAgg, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext
@@ -109,10 +108,7 @@ class ResultRow(NamedTuple):
     updated: datetime.datetime
 
 
-ROW_FIELDS = [
-    *("pk", "slug", "name_fr", "name_en", "acronym", "kind", "city", "country", "updated"),
-    *("experience_count", "codes"),  # annotations (_rows_queryset)
-]
+ROW_FIELDS = ["pk", "slug", "name_fr", "name_en", "acronym", "kind", "city", "country", "updated"]
 
 
 def profile_url_maker():
@@ -122,43 +118,18 @@ def profile_url_maker():
 
 
 @functools.cache
-def _rows_queryset():
-    """What result_rows() reads, but for which organisations. Built once per process (a query with two
-    subqueries took longer to build than to run); each call narrows a copy of it."""
-    # Each competence as "rank:id:code", in no set order: SQLite before 3.44 cannot order inside an
-    # aggregate, so _ranked_codes() sorts them.
-    entry = Concat(
-        Cast("rank", CharField()), Value(":"), Cast("id", CharField()), Value(":"), "sector__code",
-        output_field=CharField(),
-    )
-    codes = (
-        Competence.objects.filter(organisation=OuterRef("pk"))
-        .order_by()
-        .values("organisation")
-        .annotate(codes=StringAgg(entry, Value(" ")))
-        .values("codes")
-    )
-    return (
-        Organisation.objects.published()
-        .annotate(experience_count=experience_count(), codes=Subquery(codes))
-        .order_by()  # the page's order is the ids'
-        .values_list(*ROW_FIELDS)
-    )
-
-
-@functools.cache
 def _rows_statement(alias):
-    """The rows query compiled once per database, with its ids as its last parameter (pk__among): compiling
-    its two subqueries took as long as running them. Returns (sql, the other parameters, the compiler,
-    which converts the columns' values as the ORM would)."""
-    compiler = _rows_queryset().using(alias).filter(pk__among=[]).query.get_compiler(alias)
+    """The rows' query compiled once per database, with its ids as its last parameter (pk__among): the
+    ORM took three times as long to build and compile it as the database to run it. Returns (sql, the
+    other parameters, the compiler, which converts the columns' values as the ORM would)."""
+    queryset = Organisation.objects.published().using(alias).filter(pk__among=[]).order_by()
+    compiler = queryset.values_list(*ROW_FIELDS).query.get_compiler(alias)
     sql, params = compiler.as_sql()
     return sql, params[:-1], compiler
 
 
 def _rows_of(ids):
-    """The ROW_FIELDS of these organisations, in no set order: what _rows_queryset() gives, without
-    compiling it again."""
+    """The ROW_FIELDS of these published organisations, in no set order."""
     alias = Organisation.objects.db  # where the ORM would read them (institutions.routers)
     sql, params, compiler = _rows_statement(alias)
     connection = connections[alias]
@@ -171,23 +142,19 @@ def _rows_of(ids):
     return [in_order(row) for row in rows]
 
 
-def _ranked_codes(aggregated):
-    """The sector codes by rank, then id, as the profile lists them: "2:7:15110 1:9:14030" -> ["14030",
-    "15110"]."""
-    entries = [entry.split(":") for entry in (aggregated or "").split()]
-    return [code for _rank, _id, code in sorted(entries, key=lambda e: (int(e[0]), int(e[1])))]
-
-
-def result_rows(ids, sector_names):
-    """The search page's rows for these organisations, in this order, from ONE query of plain values (no
-    model instances: building them cost more than the query). The number of experiences and the
-    competences' codes (by rank) come with each row; the codes are named from `sector_names`, the facet
-    index's {code: (name_fr, name_en)}."""
+def result_rows(ids, index):
+    """The search page's rows for these organisations, in this order: their own columns from ONE query of
+    plain values (no model instances: building them cost more than the query, _rows_of); their number of
+    experiences and their competences (codes by rank, named in the page's language) from the facet index
+    (`index`), which keeps them for every public organisation: as two subqueries, they were most of the
+    database's work for a search page."""
     language = get_language() or "fr"
     kinds, names_of_countries = dict(Organisation.Kind.choices), country_names(language)
+    sector_names = index.labels["sector"]
     url_of = profile_url_maker()
     found = {}
-    for pk, slug, name_fr, name_en, acronym, kind, city, country, updated, experiences, codes in _rows_of(ids):
+    for pk, slug, name_fr, name_en, acronym, kind, city, country, updated in _rows_of(ids):
+        experiences, codes = index.summary(pk)
         found[pk] = ResultRow(
             slug=slug,
             url=url_of(slug),
@@ -195,7 +162,7 @@ def result_rows(ids, sector_names):
             acronym=acronym,
             kind=str(kinds.get(kind, kind)),
             place=", ".join(part for part in (city, names_of_countries.get(country, "")) if part),
-            competences=[in_language(sector_names[c], language) for c in _ranked_codes(codes) if c in sector_names],
+            competences=[in_language(sector_names[code], language) for code in codes if code in sector_names],
             experiences=ngettext("%(counter)s experience", "%(counter)s experiences", experiences)
             % {"counter": experiences},
             updated=updated,
@@ -238,7 +205,7 @@ def search(request):
     expanded = expanded_facets(request)
     paginator = CountedPaginator(result_ids(filterset), PAGE_SIZE, filterset.count())
     page = paginator.get_page(_page_number(request.GET.get("page")))
-    page.object_list = result_rows(list(page.object_list), filterset.index.labels["sector"])
+    page.object_list = result_rows(list(page.object_list), filterset.index)
     query = filterset.querystring()
     here = reverse("directory:search")
     facets = filterset.facets(expanded)

@@ -84,6 +84,8 @@ def assert_equal_to_full_build(index):
     assert index.sets == fresh.sets
     assert index.order == fresh.order and index.keys == fresh.keys  # the result order by name
     assert index.labels == fresh.labels
+    # The result rows' experiences and competences (a list by id: a caught-up one may be longer).
+    assert {pk: s for pk, s in enumerate(index.summaries) if s} == {pk: s for pk, s in enumerate(fresh.summaries) if s}
 
 
 def _sector(code):

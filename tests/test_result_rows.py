@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from experiences.models import Experience
 from institutions.models import Competence, Organisation, Sector, SectorCategory
-from institutions.views import _ranked_codes
 
 TRANSLATED = {
     "fr": {"kind": "Commune", "place": "Thiès, Sénégal", "water": "Eau potable", "policy": "Politique de l'eau"},
@@ -76,9 +75,23 @@ def test_a_result_without_city_or_competence_shows_neither(client, db):
     assert "Compétences" not in html.split('<ol class="result-list"')[1]
 
 
-def test_ranked_codes_are_by_rank_then_id():
-    assert _ranked_codes("3:1:14020 2:9:14010 1:12:14030 2:4:15110") == ["14030", "15110", "14010", "14020"]
-    assert _ranked_codes(None) == _ranked_codes("") == []
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_row_follows_edits_at_once(client, thies, lang):
+    """The number of experiences and the competences come from the facet index (index.summary): an edit
+    shows on the next page, as it does in SQL."""
+    words = TRANSLATED[lang]
+    Experience.objects.create(organisation=thies, role="partner", start_date=datetime.date(2021, 1, 1))
+    first = Competence.objects.get(organisation=thies, sector__code="14030")
+    first.rank = 4
+    first.save()
+    found, _html = row(client, lang)
+    assert found.experiences == ("2 expériences" if lang == "fr" else "2 experiences")
+    assert found.competences == [words["policy"], "Assainissement" if lang == "fr" else "Sanitation", words["water"]]
+    Experience.objects.filter(organisation=thies).delete()
+    Competence.objects.filter(organisation=thies).exclude(sector__code="14010").delete()
+    found, _html = row(client, lang)
+    assert (found.experiences, found.competences) == (("0 expérience" if lang == "fr" else "0 experiences"),
+                                                      [words["policy"]])
 
 
 # --- facet values -----------------------------------------------------------------------------------

@@ -198,8 +198,8 @@ class _MemberReader:
                 self.add("donor", donor, pk)
 
     def summaries(self):
-        """{id: (number of experiences, *sector codes by rank then id)}, a plain tuple: one per public
-        organisation, so kept small (about 7 MB at 100,000 organisations)."""
+        """{id: (number of experiences, *sector codes by rank then id)} of the organisations that have either:
+        a plain tuple, since the index keeps one per organisation (about 7 MB at 100,000)."""
         return {
             pk: (self.experience_counts[pk], *(code for _rank, _id, code in sorted(self.ranked.get(pk, ()))))
             for pk in self.experience_counts.keys() | self.ranked.keys()

@@ -147,12 +147,15 @@ class _MemberReader:
         self.members[facet].setdefault(value, set()).add(pk)
 
     def add_sector(self, facet, sector, pk):
-        # A sector missing here was created after self.sectors was read; its own bump asks for a full
-        # rebuild at the next search, so leaving it out now does not last.
-        if sector in self.sectors:
-            code, category = self.sectors[sector]
-            self.add(facet, code, pk)
-            self.add(f"{facet}_category", category, pk)
+        """The sector's code, and its category's, added to the facet; returns the code (None if unknown).
+        A sector missing here was created after self.sectors was read; its own bump asks for a full
+        rebuild at the next search, so leaving it out now does not last."""
+        if sector not in self.sectors:
+            return None
+        code, category = self.sectors[sector]
+        self.add(facet, code, pk)
+        self.add(f"{facet}_category", category, pk)
+        return code
 
     def organisations(self):
         published = Organisation.objects.published()
@@ -171,10 +174,8 @@ class _MemberReader:
         }
         competences = self.rows(Competence.objects, "organisation_id", "organisation_id", "sector_id", "rank", "pk")
         for pk, sector, rank, competence in competences:
-            if pk in self.public:
-                self.add_sector("sector", sector, pk)
-                if sector in self.sectors:
-                    self.ranked.setdefault(pk, []).append((rank, competence, self.sectors[sector][0]))
+            if pk in self.public and (code := self.add_sector("sector", sector, pk)) is not None:
+                self.ranked.setdefault(pk, []).append((rank, competence, code))
 
     def experiences(self):
         owner = {}  # experience id -> organisation id, public organisations only

@@ -247,21 +247,19 @@ def _in_facet(facet, value):
     return True
 
 
-def _most_frequent(index, facet, language, counts, chosen):
-    """Of a facet's vocabulary (key, value, label), the SHORT_FACET values with the most organisations, most
-    first (ties in the facet's own order), then the chosen ones among the others, in the facet's order."""
-    vocabulary, positions = facet_vocabulary(index, language)[facet], facet_positions(index, language)[facet]
-    top = _top_places(index, facet, language, counts)
+def _most_frequent(vocabulary, positions, top, chosen):
+    """Of a facet's vocabulary (key, value, label), the values at the `top` places (_top_places), then the
+    chosen ones among the others, in the facet's order. `positions`: {key: place} (facet_positions)."""
     in_top = set(top)
     others = sorted(positions[key] for key in chosen if key in positions and positions[key] not in in_top)
     return [vocabulary[place] for place in top + others]
 
 
-def _top_places(index, facet, language, counts):
-    """The places in the facet's vocabulary of its SHORT_FACET values with the most organisations. Over
-    every public organisation (the counts index.totals keeps, those of the first page), they are the same
-    until the index changes, so they are ranked once per index and language, like those counts."""
-    positions = facet_positions(index, language)[facet]
+def _top_places(index, facet, language, positions, counts):
+    """The places in the facet's vocabulary of its SHORT_FACET values with the most organisations, most
+    first (ties in the facet's own order). Over every public organisation (the counts index.totals keeps,
+    those of the first page), they are the same until the index changes, so they are ranked once per index
+    and language, like those counts."""
 
     def ranked():
         found = ((-n, positions[key]) for key, n in counts.items() if key in positions)
@@ -464,7 +462,8 @@ class OrganisationFilter(django_filters.FilterSet):
             available = len(positions[facet].keys() & counts.keys())
             values = FacetValues([], available=available, expanded=criterion in expanded)
             if values.trimmed:
-                shown = _most_frequent(index, facet, language, counts, chosen)
+                top = _top_places(index, facet, language, positions[facet], counts)
+                shown = _most_frequent(vocabulary[facet], positions[facet], top, chosen)
             else:
                 shown = [entry for entry in vocabulary[facet] if entry[0] in counts or entry[0] in chosen]
             items = [

@@ -127,3 +127,41 @@ def test_countries_are_listed_by_name_ignoring_accents(client, db):
     Organisation.objects.create(slug="ee", name_fr="EE", country="EE")  # Estonie / Estonia
     assert [v for v, *_ in facet(client.get("/fr/"), "country")] == ["DK", "EG", "ES", "EE"]
     assert [v for v, *_ in facet(client.get("/en/"), "country")] == ["DK", "EG", "EE", "ES"]
+
+
+# --- page links and facet markup built in Python -----------------------------------------------------
+
+
+def test_page_links_mark_the_current_page_name_the_others_and_escape_urls():
+    from institutions.templatetags.platforma import page_items
+
+    html = page_items([
+        {"number": 1, "url": "/en/?q=a&b", "current": False, "label": "Page 1"},
+        {"gap": True},
+        {"number": 7, "url": "/en/?page=7", "current": True, "label": "Page 7"},
+        {"number": 8, "url": "/en/?page=8", "current": False, "label": 'Page "8"'},
+    ])
+    assert html.split("\n      ") == [
+        '<li><a href="/en/?q=a&amp;b" aria-label="Page 1">1</a></li>',
+        '<li><span aria-hidden="true">…</span></li>',
+        '<li><a href="/en/?page=7" aria-current="page">7</a></li>',
+        '<li><a href="/en/?page=8" aria-label="Page &quot;8&quot;">8</a></li>',
+    ]
+
+
+@pytest.mark.parametrize(("lang", "label"), [("fr", "Page 2"), ("en", "Page 2")])
+def test_the_search_page_links_its_other_pages_by_name(client, db, lang, label):
+    for i in range(25):
+        Organisation.objects.create(slug=f"o-{i}", name_fr=f"Org {i:02}", name_en=f"Org {i:02}", country="SN")
+    html = client.get(f"/{lang}/").content.decode()
+    assert f'<a href="/{lang}/" aria-current="page">1</a>' in html
+    assert f'<a href="/{lang}/?page=2" aria-label="{label}">2</a>' in html
+
+
+def test_a_facet_name_is_escaped_once():
+    from institutions.templatetags.platforma import facet_fieldset
+
+    items = [{"value": "v", "label": "L", "count": 1, "selected": False}]
+    html = facet_fieldset("a&b", "Legend", items)
+    assert 'id="facet-a&amp;b"' in html and 'name="a&amp;b"' in html
+    assert "&amp;amp;" not in html

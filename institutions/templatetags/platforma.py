@@ -271,9 +271,9 @@ def facet_fieldset(name, legend, items, codes=None, toggle=None):
     views.facet_toggles). Nothing when the facet has no value to show."""
     if not items and not codes:
         return ""
-    name = html.escape(str(name))
+    ident, legend = html.escape(str(name)), html.escape(str(legend))  # facet_options escapes `name` itself
     parts = [
-        f'<fieldset class="facet" id="facet-{name}">\n  <legend id="legend-{name}">{html.escape(str(legend))}</legend>'
+        f'<fieldset class="facet" id="facet-{ident}">\n  <legend id="legend-{ident}">{legend}</legend>'
         f"\n  <ul>\n    {facet_options(name, items)}\n  </ul>"
     ]
     if codes:
@@ -285,7 +285,7 @@ def facet_fieldset(name, legend, items, codes=None, toggle=None):
         )
     if toggle:
         parts.append(
-            f'\n  <p class="facet-toggle"><a href="{html.escape(toggle["url"])}" aria-describedby="legend-{name}">'
+            f'\n  <p class="facet-toggle"><a href="{html.escape(toggle["url"])}" aria-describedby="legend-{ident}">'
             f"{html.escape(toggle['label'])}</a></p>"
         )
     parts.append("\n</fieldset>")

@@ -93,6 +93,11 @@ class Organisation(models.Model):
     # silently overwriting someone else's change (optimistic locking).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
+    # The name as lists sort it in each language (the other language's name when one is missing), folded:
+    # accents and capitals ignored ("Évry" between "Dakar" and "Zurich"). Set on every save (set_sort_names).
+    sort_name_fr = models.CharField(max_length=255, blank=True, default="", editable=False)
+    sort_name_en = models.CharField(max_length=255, blank=True, default="", editable=False)
+
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
@@ -102,16 +107,11 @@ class Organisation(models.Model):
         indexes = [
             models.Index(fields=["kind"]),
             models.Index(fields=["published", "updated"]),
-            # Sort by name in the active language (filters.name_in_language: the same expression), public
-            # rows only: the first page and a deep page are read from the index, in order.
+            # Sort by name in the active language (sort_name_<lang>), public rows only: the first page and a
+            # deep page are read from the index, in order.
             *(
-                models.Index(
-                    Lower(Coalesce(NullIf(first, Value("")), second, Value(""))),
-                    F("id"),
-                    name=f"organisation_name_{lang}",
-                    condition=Q(published=True),
-                )
-                for lang, first, second in (("fr", "name_fr", "name_en"), ("en", "name_en", "name_fr"))
+                models.Index(f"sort_name_{lang}", "id", name=f"organisation_sort_{lang}", condition=Q(published=True))
+                for lang in ("fr", "en")
             ),
         ]
 
@@ -123,7 +123,17 @@ class Organisation(models.Model):
             self.slug = self._unique_slug()
         if self.pk:
             self.version += 1
+        self.set_sort_names()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name_fr", "sort_name_en"}
         super().save(*args, **kwargs)
+
+    def set_sort_names(self):
+        from .search import fold
+
+        names = (getattr(self, "name_fr", "") or "", getattr(self, "name_en", "") or "")
+        self.sort_name_fr = fold(names[0] or names[1])[:255]
+        self.sort_name_en = fold(names[1] or names[0])[:255]
 
     def get_absolute_url(self):
         return reverse("directory:profile", kwargs={"slug": self.slug})
@@ -163,6 +173,28 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return str(self.organisation_id)
+
+
+class FacetValue(models.Model):
+    """One value a published organisation has for one search facet ("worked_in" = "BF"): the search
+    criteria and their facet counts read this narrow table only (directory/criteria.py), so a count is one
+    GROUP BY over indexed rows instead of joins across experiences, countries, sectors and fundings.
+    Kept in the same transaction as the data it comes from, by institutions/facets.py."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    facet = models.CharField(max_length=32)
+    value = models.CharField(max_length=16)
+
+    class Meta:
+        verbose_name = _("facet value")
+        verbose_name_plural = _("facet values")
+        constraints = [
+            models.UniqueConstraint(fields=["facet", "value", "organisation"], name="facet_value_unique"),
+        ]
+        indexes = [models.Index(fields=["organisation", "facet"])]
+
+    def __str__(self):
+        return f"{self.organisation_id} {self.facet}={self.value}"
 
 
 class Competence(models.Model):

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "accounts",
     "institutions",
     "experiences",
+    "directory",
     # Project-wide signal receivers (security logging).
     "platforma.apps.PlatformaConfig",
 ]

@@ -8,7 +8,8 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .templatetags.platforma import country_names
+from institutions.templatetags.platforma import country_names
+
 from .views import LONG_TEXT, organisation_search, profile_url_maker
 
 FEED_SIZE = 50

@@ -2,8 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -128,15 +127,15 @@ class Organisation(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name_fr", "sort_name_en"}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("directory:profile", kwargs={"slug": self.slug})
+
     def set_sort_names(self):
         from .search import fold
 
         names = (getattr(self, "name_fr", "") or "", getattr(self, "name_en", "") or "")
         self.sort_name_fr = fold(names[0] or names[1])[:255]
         self.sort_name_en = fold(names[1] or names[0])[:255]
-
-    def get_absolute_url(self):
-        return reverse("directory:profile", kwargs={"slug": self.slug})
 
     def _unique_slug(self):
         # The acronym makes a short, stable URL (/organisations/aimf/); the name when there is none.
@@ -183,7 +182,7 @@ class FacetValue(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     facet = models.CharField(max_length=32)
-    value = models.CharField(max_length=16)
+    value = models.CharField(max_length=32)
 
     class Meta:
         verbose_name = _("facet value")

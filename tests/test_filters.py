@@ -3,6 +3,7 @@ pagination edges and malformed input."""
 
 import pytest
 import search_data
+
 from institutions.facets import rebuild_facet_values
 
 directory = search_data.directory  # the shared fixture

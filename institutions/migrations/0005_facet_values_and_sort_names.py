@@ -18,7 +18,7 @@ def fill(apps, schema_editor):
         fr, en = organisation.name_fr or "", organisation.name_en or ""
         organisation.sort_name_fr, organisation.sort_name_en = fold(fr or en)[:255], fold(en or fr)[:255]
         changed.append(organisation)
-    Organisation.objects.using(alias).bulk_update(changed, ["sort_name_fr", "sort_name_en"], batch_size=2000)
+    Organisation.objects.using(alias).bulk_update(changed, ["sort_name_fr", "sort_name_en"], batch_size=500)
     rebuild_facet_values(alias)
 
 
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('facet', models.CharField(max_length=32)),
-                ('value', models.CharField(max_length=16)),
+                ('value', models.CharField(max_length=32)),
             ],
             options={
                 'verbose_name': 'facet value',

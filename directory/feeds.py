@@ -17,9 +17,7 @@ FEED_SIZE = 50
 
 class OrganisationsFeed(Feed):
     def get_object(self, request):
-        filterset = organisation_search(request)
-        filterset.count_experiences = False  # a feed item does not show it
-        return filterset
+        return organisation_search(request)
 
     def title(self, filterset):
         return _("Platforma – organisations updated recently")

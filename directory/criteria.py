@@ -317,15 +317,16 @@ class OrganisationFilter(django_filters.FilterSet):
         are kept in the cache for the directory's generation."""
         in_force = [criterion for criterion in CRITERION_FACETS if self.criteria.get(criterion)]
         years = self.criteria.get("active_from") or self.criteria.get("active_to")
-        if not in_force and not years and self.text_ids is None and settings.PUBLIC_PAGE_CACHE:
-            current = generation()
-            if current is not None:
-                key = f"directory:facet-counts:{self.queryset.db}:{current}"
-                counts = cache_call(_cache_get, key)
-                if counts is None:
-                    counts = _count(self.narrowed(), FACET_CRITERION)
+        if not in_force and not years and self.text_ids is None:
+            # Every published organisation: every facet value there is (only they have some).
+            current = generation() if settings.PUBLIC_PAGE_CACHE else None
+            key = f"directory:facet-counts:{self.queryset.db}:{current}"
+            counts = cache_call(_cache_get, key) if current is not None else None
+            if counts is None:
+                counts = _count(None, FACET_CRITERION)
+                if current is not None:
                     cache_call(_cache_set, key, counts)
-                return counts
+            return counts
         counts = _count(self.narrowed(), [f for f in FACET_CRITERION if FACET_CRITERION[f] not in in_force])
         for criterion in in_force:
             counts.update(_count(self.narrowed(skip=criterion), CRITERION_FACETS[criterion]))
@@ -374,13 +375,16 @@ def _cache_set(key, value):
 
 
 def _count(organisations, facets):
-    """{facet: {value: organisations}} for these facets, over these organisations: one query."""
+    """{facet: {value: organisations}} for these facets, over these organisations (None: every published
+    one): one query."""
     counts = defaultdict(dict)
     if not facets:
         return counts
+    rows = FacetValue.objects.filter(facet__in=list(facets))
+    if organisations is not None:
+        rows = rows.filter(organisation__in=organisations.order_by().values("pk"))
     rows = (
-        FacetValue.objects.filter(organisation__in=organisations.order_by().values("pk"), facet__in=list(facets))
-        .values_list("facet", "value")
+        rows.values_list("facet", "value")
         .annotate(n=Count("organisation_id"))
         .order_by()
     )

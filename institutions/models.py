@@ -180,7 +180,8 @@ class FacetValue(models.Model):
     GROUP BY over indexed rows instead of joins across experiences, countries, sectors and fundings.
     Kept in the same transaction as the data it comes from, by institutions/facets.py."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the (organisation, facet, value) index below, which also serves counts from the index alone.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
     facet = models.CharField(max_length=32)
     value = models.CharField(max_length=32)
 
@@ -190,7 +191,7 @@ class FacetValue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["facet", "value", "organisation"], name="facet_value_unique"),
         ]
-        indexes = [models.Index(fields=["organisation", "facet"])]
+        indexes = [models.Index(fields=["organisation", "facet", "value"], name="facet_value_organisation")]
 
     def __str__(self):
         return f"{self.organisation_id} {self.facet}={self.value}"

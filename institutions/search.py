@@ -321,7 +321,8 @@ class Among(Lookup):
         lhs, params = self.process_lhs(compiler, connection)
         ids = self.parameter(self.rhs, connection)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", (*params, ids)
+            # A semi-join on the unnested ids (hashed): "= ANY(array)" is checked element by element per row.
+            return f"{lhs} IN (SELECT unnest(%s::bigint[]))", (*params, ids)
         return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, ids)
 
     @staticmethod

@@ -24,14 +24,22 @@ from tqdm import tqdm
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.cache import bump_generation
 from institutions.facets import rebuild_facet_values
-from institutions.models import MAX_COMPETENCES, Competence, Membership, Organisation, SearchEntry, Sector
+from institutions.models import (
+    MAX_COMPETENCES,
+    Competence,
+    FacetValue,
+    Membership,
+    Organisation,
+    SearchEntry,
+    Sector,
+)
 from institutions.search import document_text
 
 from . import _directory_data as data
 
 SLUG_PREFIX = "gen-"  # marks generated organisations: --clear deletes these and nothing else
 ExperienceSector = Experience.sectors.through
-TABLES = (Organisation, Competence, Experience, ExperienceSector, ExperienceCountry, Funding)
+TABLES = (Organisation, Competence, Experience, ExperienceSector, ExperienceCountry, Funding, FacetValue)
 
 
 class Generator:

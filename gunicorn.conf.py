@@ -15,24 +15,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() *
 threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 
 # Load Django once in the master, then fork: faster start and less memory (copy-on-write). No database
-# connection is opened at import time, so workers do not share one.
+# connection is opened at import time, so workers do not share one. Workers hold no state of their own:
+# searches read PostgreSQL (and the shared cache), so a new or restarted worker is ready at once.
 preload_app = True
-
-
-def when_ready(server):
-    """In the master, before the first fork: build the search page's facet index once, so workers (and
-    workers restarted after max_requests) start with it instead of each building it while requests wait
-    (seconds at 100,000 organisations). See institutions.facet_index.warm_up."""
-    import gc
-
-    from institutions.facet_index import warm_up
-
-    warm_up()
-    # Everything alive now (the app, the index: about 50 MB of objects at 100,000 organisations) lives as
-    # long as the workers: the garbage collector need not scan it. Unfrozen, each full collection in a
-    # worker walked the whole index (about 50 ms, a request that waits) and wrote to its pages, undoing
-    # the sharing with the master. Python's gc.freeze() documentation recommends this before forking.
-    gc.freeze()
 
 
 # A request that takes longer than this is killed and logged: better than a worker stuck forever.

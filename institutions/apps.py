@@ -7,9 +7,10 @@ class InstitutionsConfig(AppConfig):
     verbose_name = _("Institutions")
 
     def ready(self):
-        from . import cache, search
+        from . import cache, facets, search
 
-        cache.connect_signals()  # edits make cached public pages stale at once
+        cache.connect_signals()  # edits make cached public pages stale when they commit
+        facets.connect_signals()  # the search criteria's facet values follow every edit, in its transaction
         # Keeps each organisation's SearchEntry up to date when an organisation, experience, funding or donor
         # changes.
         search.connect_signals()

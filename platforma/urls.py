@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from institutions.sitemaps import SITEMAPS
+from directory.sitemaps import SITEMAPS
 
 from . import views
 
@@ -24,7 +24,7 @@ if settings.BENCHMARK_VIEW:
 
 urlpatterns += i18n_patterns(
     path("partners/", include("accounts.urls")),
-    path("", include("institutions.urls")),
+    path("", include("directory.urls")),
 )
 
 # Custom 500 view: renders without the request, and answers 503 when the database is unreachable.

@@ -7,8 +7,9 @@ import logging
 import sys
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
@@ -30,14 +31,22 @@ def robots_txt(request):
 @never_cache
 @require_GET
 def healthz(request):
-    """For the load balancer: 200 when the database answers, 503 otherwise (take this instance out)."""
+    """For the load balancer, JSON: {"database": "ok" | "unavailable", "cache": "ok" | "unreachable" |
+    "not configured"}. 200 while the database answers (the site is correct without the cache, only slower),
+    503 when it does not (take this instance out)."""
+    report = {"database": "ok", "cache": "not configured" if not settings.CACHE_URL else "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain; charset=utf-8")
-    return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
+        report["database"] = "unavailable"
+    if settings.CACHE_URL:
+        try:
+            caches["default"].get("healthz")
+        except Exception:  # noqa: BLE001 - whatever the backend raises, the answer is the same
+            report["cache"] = "unreachable"
+    return JsonResponse(report, status=200 if report["database"] == "ok" else 503)
 
 
 def database_unavailable(request, exception=None):

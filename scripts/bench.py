@@ -48,7 +48,11 @@ for key, value in BENCH_ENV.items():
     os.environ.setdefault(key, value)
 BENCH_ENV.update({k: os.environ[k] for k in BENCH_ENV})
 
-TARGETS_MS = {"search": 100, "profile": 20, "feed": 30}  # p95, no cache, 100,000 organisations
+# p95 with the page cache off. Search: 150 ms up to 10,000 organisations, 600 ms at 100,000 (issue 13).
+TARGETS_MS = {"profile": 20, "feed": 30}
+SEARCH_TARGET_MS = {10_000: 150, 100_000: 600}
+SLOWEST_MS = 1000  # no single request, the first after a start or an edit included, may take longer
+WORKER_RSS_MIB = 150  # resident memory of one gunicorn worker after the throughput runs
 MAX_QUERIES = 10
 PAGE_SIZE = 20
 EXPORT_ROWS = 10_000
@@ -132,13 +136,15 @@ def percentile(values, p):
 
 def time_requests(client, url, runs, warmup, clear_cache):
     """clear_cache: measure with the page cache off ("cold": every request renders the page). The cache
-    itself is not flushed: that would also start a new directory generation and so rebuild the facet
-    index on every request, which happens only after an edit (its build time is measured apart)."""
+    itself is not flushed (the first request after an edit is measured apart: time_first_after_an_edit)."""
     from django.test import override_settings
 
+    slowest = 0.0
     with override_settings(PUBLIC_PAGE_CACHE=not clear_cache):
         for _ in range(warmup):
+            started = time.perf_counter()
             fetch(client, url)
+            slowest = max(slowest, (time.perf_counter() - started) * 1000)
         timings = []
         for _ in range(runs):
             started = time.perf_counter()
@@ -147,6 +153,7 @@ def time_requests(client, url, runs, warmup, clear_cache):
     return {
         "p50_ms": round(statistics.median(timings), 2),
         "p95_ms": round(percentile(timings, 95), 2),
+        "max_ms": round(max([slowest, *timings]), 2),
         "runs": runs,
     }
 
@@ -156,36 +163,28 @@ def count_queries(client, url, clear_cache):
     from django.test import override_settings
     from django.test.utils import CaptureQueriesContext
 
-    fetch(client, url)  # facet index built for this generation: what is counted is the page's own queries
+    fetch(client, url)  # labels and counts of the first page cached for this generation, as in production
     with override_settings(PUBLIC_PAGE_CACHE=not clear_cache), CaptureQueriesContext(connection) as ctx:
         fetch(client, url)
     return len(ctx.captured_queries)
 
 
-def time_facet_index():
-    """The in-memory facet index (institutions/facet_index.py): seconds of a full build (done by gunicorn's
-    master before forking, and after bulk changes), then milliseconds to catch up after one organisation
-    is saved (what the next search in each process pays after a partner's edit). The edit is a save of
-    the first organisation, rolled back."""
-    from django.db import transaction
+def time_first_after_an_edit(client, url):
+    """Milliseconds of the first request after an edit (a new directory generation: nothing cached),
+    the cache on: what the next visitor pays. Nothing is rebuilt in a request, so it is an ordinary page."""
+    from django.test import override_settings
 
-    from institutions.facet_index import FacetIndex, facet_index
-    from institutions.models import Organisation
+    from institutions.cache import bump_generation
 
-    started = time.perf_counter()
-    FacetIndex()
-    build = round(time.perf_counter() - started, 2)
-    facet_index()
-    with transaction.atomic():
-        organisation = Organisation.objects.published().order_by("pk").first()
-        if organisation is None:
-            return build, None
-        organisation.save()
+    with override_settings(PUBLIC_PAGE_CACHE=True):
+        bump_generation()
         started = time.perf_counter()
-        facet_index()
-        catch_up = round((time.perf_counter() - started) * 1000, 1)
-        transaction.set_rollback(True)
-    return build, catch_up
+        fetch(client, url)
+        return round((time.perf_counter() - started) * 1000, 1)
+
+
+def search_target(organisations):
+    return next((ms for size, ms in sorted(SEARCH_TARGET_MS.items()) if organisations <= size), 600)
 
 
 def measure_in_process(args):
@@ -211,7 +210,9 @@ def measure_in_process(args):
         row["cold"] = time_requests(client, url, runs, args.warmup, clear_cache=True)
         row["queries_warm"] = count_queries(client, url, clear_cache=False)
         row["warm"] = time_requests(client, url, runs, 1, clear_cache=False)
-        target = TARGETS_MS.get(kind)
+        if kind != "export":
+            row["first_after_edit_ms"] = time_first_after_an_edit(client, url)
+        target = search_target(args.organisations) if kind == "search" else TARGETS_MS.get(kind)
         if target:
             row["target_p95_ms"] = target
             row["meets_target"] = row["cold"]["p95_ms"] <= target and row["queries_cold"] <= MAX_QUERIES
@@ -347,7 +348,7 @@ def measure_throughput(args, search_url):
             bare = wrk(base + "/bench/bare/", args.duration, args.connections)
             search = wrk(base + search_url, args.duration, args.connections)
             ratio = (search["rps"] / bare["rps"]) if bare["rps"] and search["rps"] else None
-            target = 0.15 if page_cache == "0" else 0.60
+            target = 0.15 if page_cache == "0" else 0.60  # issue 13 asks ≥ 0.60 warm
             results[label] = {
                 "bare": bare,
                 "search": search,
@@ -355,11 +356,25 @@ def measure_throughput(args, search_url):
                 "target_ratio": target,
                 "met": ratio is not None and ratio >= target,  # judged unrounded: 0.1497 is not 0.15
             }
+            results[label]["worker_rss_mib"] = worker_rss_mib(server.pid)
             print(f"  {label}: bare {bare['rps']} req/s, search {search['rps']} req/s", flush=True)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
     return results
+
+
+def worker_rss_mib(master_pid):
+    """Resident memory (MiB) of each gunicorn worker: the master's children, read from /proc."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master_pid):
+            sizes.append(round(int(fields["VmRSS"].split()[0]) / 1024, 1))
+    return sorted(sizes)
 
 
 # ---------------------------------------------------------------- machine and output
@@ -448,11 +463,13 @@ def format_table(rows, throughput, info):
         "(times in ms of server time per request, cold = page cache off, warm = page cache on; SQL = queries "
         "cold/warm; target = p95 cold, ≤10 queries)"
     )
-    if info.get("facet_index_build_s") is not None:
-        out(
-            f"facet index: full build {info['facet_index_build_s']} s (gunicorn master, before forking); "
-            f"catching up after one edit {info.get('facet_index_catch_up_ms')} ms (next search in each process)"
-        )
+    slowest = max((row[key]["max_ms"] for row in rows for key in ("cold", "warm") if key in row), default=0)
+    after_edit = max((row.get("first_after_edit_ms", 0) for row in rows), default=0)
+    verdict = "ok" if max(slowest, after_edit) <= SLOWEST_MS else "MISSED"
+    out(
+        f"slowest request (first ones included) {slowest:.0f} ms, slowest first request after an edit "
+        f"{after_edit:.0f} ms (target ≤{SLOWEST_MS} ms: {verdict})"
+    )
     out("")
     for label, result in throughput.items():
         if not isinstance(result, dict) or "bare" not in result:
@@ -465,6 +482,9 @@ def format_table(rows, throughput, info):
             f"{fmt(result['bare']['rps'])} req/s, ratio {fmt(ratio)} (target ≥{result['target_ratio']}: "
             f"{verdict})"
         )
+        rss = result.get("worker_rss_mib") or []
+        rss_verdict = "ok" if rss and max(rss) <= WORKER_RSS_MIB else "MISSED"
+        out(f"{'':<12} gunicorn workers' memory {rss} MiB RSS (target ≤{WORKER_RSS_MIB}: {rss_verdict})")
     return "\n".join(lines)
 
 
@@ -493,7 +513,7 @@ def main():
     setup_django()
     info = machine()
     print(f"Server time in process ({args.runs} runs after {args.warmup} warm-up, DEBUG off):", flush=True)
-    info["facet_index_build_s"], info["facet_index_catch_up_ms"] = time_facet_index()
+    args.organisations = info["organisations"]
     rows = measure_in_process(args)
     throughput = {}
     if not args.no_wrk:

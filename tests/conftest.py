@@ -38,6 +38,14 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _page_cache_only_where_tested(request, settings):
+    """The page cache is made stale when a transaction commits, and a test's transaction never does: tests
+    of what a page shows read it uncached. Tests of the cache itself are marked `page_cache` and commit."""
+    if request.node.get_closest_marker("page_cache") is None:
+        settings.PUBLIC_PAGE_CACHE = False
+
+
 @pytest.fixture
 def sectors(db):
     call_command("load_sectors", stdout=open(os.devnull, "w"))

@@ -15,7 +15,7 @@ from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.cache import cache_public_page, generation
 from institutions.models import Competence, Organisation, Sector
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.page_cache]
 
 
 @pytest.fixture
@@ -36,10 +36,10 @@ def sector(db):
 
 
 def test_second_anonymous_request_is_served_from_cache(client, org, django_assert_num_queries):
-    first = client.get("/fr/organisations/kaya/")
+    first = client.get("/fr/organisations/kaya/", follow=True)
     assert first.status_code == 200
     with django_assert_num_queries(0):
-        second = client.get("/fr/organisations/kaya/")
+        second = client.get("/fr/organisations/kaya/", follow=True)
     assert second.status_code == 200
     assert second.content == first.content
 
@@ -47,30 +47,33 @@ def test_second_anonymous_request_is_served_from_cache(client, org, django_asser
 @pytest.mark.parametrize(
     "lang,old,new", [("fr", "Ville de Kaya", "Commune de Kaya"), ("en", "City of Kaya", "Kaya Municipality")]
 )
-def test_edit_shows_at_once_on_profile_and_search(client, org, lang, old, new):
+def test_edit_shows_at_once_on_profile_and_search(client, org, lang, old, new, django_capture_on_commit_callbacks):
     for url in (f"/{lang}/organisations/kaya/", f"/{lang}/"):
-        assert old in client.get(url).content.decode()
+        assert old in client.get(url, follow=True).content.decode()
     setattr(org, f"name_{lang}", new)
-    org.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        org.save()
     for url in (f"/{lang}/organisations/kaya/", f"/{lang}/"):
-        body = client.get(url).content.decode()
+        body = client.get(url, follow=True).content.decode()
         assert new in body
         assert old not in body
 
 
-def test_deleted_organisation_is_gone_at_once(client, org):
-    assert client.get("/fr/organisations/kaya/").status_code == 200
-    org.delete()
-    assert client.get("/fr/organisations/kaya/").status_code == 404
-    assert "Ville de Kaya" not in client.get("/fr/").content.decode()
+def test_deleted_organisation_is_gone_at_once(client, org, django_capture_on_commit_callbacks):
+    assert client.get("/fr/organisations/kaya/", follow=True).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        org.delete()
+    assert client.get("/fr/organisations/kaya/", follow=True).status_code == 404
+    assert "Ville de Kaya" not in client.get("/fr/", follow=True).content.decode()
 
 
-def test_unpublishing_hides_at_once(client, org):
-    assert "Ville de Kaya" in client.get("/fr/").content.decode()
+def test_unpublishing_hides_at_once(client, org, django_capture_on_commit_callbacks):
+    assert "Ville de Kaya" in client.get("/fr/", follow=True).content.decode()
     org.published = False
-    org.save()
-    assert "Ville de Kaya" not in client.get("/fr/").content.decode()
-    assert client.get("/fr/organisations/kaya/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        org.save()
+    assert "Ville de Kaya" not in client.get("/fr/", follow=True).content.decode()
+    assert client.get("/fr/organisations/kaya/", follow=True).status_code == 404
 
 
 def _make_experience(org):
@@ -104,100 +107,108 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("change", CHANGES)
-def test_every_change_makes_cached_pages_stale(client, org, sector, change, django_assert_num_queries):
-    client.get("/fr/organisations/kaya/")
+def test_every_change_makes_cached_pages_stale(
+    client, org, sector, change, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    client.get("/fr/organisations/kaya/", follow=True)
     with django_assert_num_queries(0):  # cached
-        client.get("/fr/organisations/kaya/")
+        client.get("/fr/organisations/kaya/", follow=True)
     before = generation()
-    CHANGES[change](org, sector)
-    assert generation() > before
-    response = client.get("/fr/organisations/kaya/")
+    with django_capture_on_commit_callbacks(execute=True):
+        CHANGES[change](org, sector)
+        assert generation() == before  # not before the transaction commits
+    assert generation() == before + 1  # once, however many rows the change touched
+    response = client.get("/fr/organisations/kaya/", follow=True)
     assert response.status_code == 200
     with django_assert_num_queries(0):  # cached again under the new generation
-        client.get("/fr/organisations/kaya/")
+        client.get("/fr/organisations/kaya/", follow=True)
 
 
 def test_unrelated_read_keeps_the_cache(client, org, django_assert_num_queries):
-    client.get("/fr/organisations/kaya/")
+    client.get("/fr/organisations/kaya/", follow=True)
     before = generation()
     list(Organisation.objects.all())
     assert generation() == before
     with django_assert_num_queries(0):
-        client.get("/fr/organisations/kaya/")
+        client.get("/fr/organisations/kaya/", follow=True)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_logged_in_user_never_gets_nor_stores_a_cached_page(client, org, lang, django_assert_max_num_queries):
+def test_logged_in_user_never_gets_nor_stores_a_cached_page(
+    client, org, lang, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     user = User.objects.create_user("partner@example.org", "a-long-password-1")
     url = f"/{lang}/organisations/kaya/"
-    anonymous_page = client.get(url).content.decode()  # now cached for anonymous visitors
+    anonymous_page = client.get(url, follow=True).content.decode()  # now cached for anonymous visitors
     assert "partners/login" in anonymous_page
     client.force_login(user)
-    body = client.get(url).content.decode()
+    body = client.get(url, follow=True).content.decode()
     assert "partners/logout" in body  # rendered for this user, not the anonymous copy
     client.logout()
-    org.save()  # new generation: the next anonymous request must render, not find the logged-in page
+    with django_capture_on_commit_callbacks(execute=True):
+        org.save()  # new generation: the next anonymous request must render, not find the logged-in page
     client.force_login(user)
-    client.get(url)
+    client.get(url, follow=True)
     client.logout()
     client.cookies.clear()
-    body = client.get(url).content.decode()
+    body = client.get(url, follow=True).content.decode()
     assert "partners/logout" not in body
     assert "partners/login" in body
 
 
 def test_languages_are_separate_entries(client, org, django_assert_num_queries):
-    assert "Ville de Kaya" in client.get("/fr/organisations/kaya/").content.decode()
-    body = client.get("/en/organisations/kaya/").content.decode()
+    assert "Ville de Kaya" in client.get("/fr/organisations/kaya/", follow=True).content.decode()
+    body = client.get("/en/organisations/kaya/", follow=True).content.decode()
     assert "City of Kaya" in body
     assert "Ville de Kaya" not in body
 
 
 def test_queries_are_separate_entries_but_order_does_not_matter(client, org, django_assert_num_queries):
-    client.get("/fr/?country=BF&kind=municipality")
+    client.get("/fr/?country=BF&kind=municipality", follow=True)
     with django_assert_num_queries(0):
-        client.get("/fr/?kind=municipality&country=BF")  # the same search, written in another order
+        client.get("/fr/?kind=municipality&country=BF", follow=True)  # the same search, written in another order
     with django_assert_num_queries(0):
-        client.get("/fr/?country=BF&kind=municipality")
-    response = client.get("/fr/?country=ML")  # another search: rendered, not the cached one
+        client.get("/fr/?country=BF&kind=municipality", follow=True)
+    response = client.get("/fr/?country=ML", follow=True)  # another search: rendered, not the cached one
     assert response.status_code == 200
     with django_assert_num_queries(0):
-        client.get("/fr/?country=ML")
+        client.get("/fr/?country=ML", follow=True)
 
 
 def test_page_numbers_are_separate_entries(client, db):
     Organisation.objects.bulk_create(
         [Organisation(name_fr=f"Commune {i:02d}", country="FR", slug=f"c{i}") for i in range(25)]
     )
-    first, second = client.get("/fr/").content.decode(), client.get("/fr/?page=2").content.decode()
+    first = client.get("/fr/").content.decode()
+    second = client.get("/fr/?page=2").content.decode()
     assert "Commune 00" in first and "Commune 00" not in second
     assert "Commune 24" in second and "Commune 24" not in first
 
 
 def test_visitor_with_pending_messages_is_not_served_from_cache(client, org, django_assert_max_num_queries):
-    client.get("/fr/organisations/kaya/")
+    client.get("/fr/organisations/kaya/", follow=True)
     client.cookies["messages"] = "something"
     org.__class__.objects.filter(pk=org.pk).update(name_fr="Changé sans signal")  # cached page now differs
-    assert "Changé sans signal" in client.get("/fr/organisations/kaya/").content.decode()
+    assert "Changé sans signal" in client.get("/fr/organisations/kaya/", follow=True).content.decode()
 
 
 def test_cache_off_by_setting(client, org, settings):
     settings.PUBLIC_PAGE_CACHE = False
-    client.get("/fr/organisations/kaya/")
+    client.get("/fr/organisations/kaya/", follow=True)
     Organisation.objects.filter(pk=org.pk).update(name_fr="Sans signal")  # no bump: only no cache shows it
-    assert "Sans signal" in client.get("/fr/organisations/kaya/").content.decode()
+    assert "Sans signal" in client.get("/fr/organisations/kaya/", follow=True).content.decode()
 
 
 def test_cache_on_serves_stored_page_until_a_change(client, org):
     """The counterpart of the test above: with the cache on, a change that sends no signal is not seen,
     which is why bulk writers call bump_generation() (generate_directory does)."""
-    client.get("/fr/organisations/kaya/")
+    client.get("/fr/organisations/kaya/", follow=True)
     Organisation.objects.filter(pk=org.pk).update(name_fr="Sans signal")
-    assert "Sans signal" not in client.get("/fr/organisations/kaya/").content.decode()
+    assert "Sans signal" not in client.get("/fr/organisations/kaya/", follow=True).content.decode()
     from institutions.cache import bump_generation
 
     bump_generation()
-    assert "Sans signal" in client.get("/fr/organisations/kaya/").content.decode()
+    assert "Sans signal" in client.get("/fr/organisations/kaya/", follow=True).content.decode()
 
 
 # The decorator on its own, with views that must not be stored.
@@ -271,7 +282,52 @@ def test_generation_is_shared_between_processes_without_redis(settings):
 
     before = generation()
     subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", "from institutions.cache import _bump; _bump()"],
+        [sys.executable, "manage.py", "shell", "-c",
+         "from institutions.cache import bump_generation; bump_generation()"],
         cwd=Path(settings.BASE_DIR), check=True, capture_output=True, env={**os.environ, "CACHE_URL": ""},
     )
     assert generation() != before
+
+
+def test_a_transaction_touching_many_rows_bumps_the_generation_once(org, django_capture_on_commit_callbacks):
+    """One partner save of an experience with 250 countries used to bump it once per row (issue 14, #2)."""
+    from django.db import transaction
+    from django_countries import countries
+
+    before = generation()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        experience = _make_experience(org)
+        for code, _name in countries:
+            ExperienceCountry.objects.create(experience=experience, country=code)
+    assert generation() == before + 1
+
+
+def test_parameters_the_page_ignores_do_not_make_new_entries(client, org, django_assert_num_queries):
+    """`?cb=<random>` used to bypass the cache and grow it without bound (issue 14, #13): it is answered
+    with a redirect to the canonical search, which is the one cached entry."""
+    response = client.get("/fr/?cb=12345&country=BF&q=")
+    assert response.status_code == 301
+    assert response["Location"] == "/fr/?country=BF"
+    client.get("/fr/?country=BF")
+    with django_assert_num_queries(0):
+        assert client.get("/fr/?country=BF").status_code == 200
+    for url in ("/fr/print/?country=BF&cb=1", "/fr/print/?cb=2&country=BF"):
+        client.get(url)
+    with django_assert_num_queries(0):
+        assert client.get("/fr/print/?country=BF&cb=3").status_code == 200
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_pages_are_served_when_the_cache_is_unreachable(client, org, settings, lang, caplog):
+    """Redis down (a closed port): every public page is computed from the database, never a 500."""
+    from institutions import cache as page_cache
+
+    closed = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    settings.CACHES = {"default": closed, "state": closed}
+    page_cache._last_warning[0] = 0.0
+    for url in (f"/{lang}/", f"/{lang}/?q=Kaya", f"/{lang}/organisations/kaya/", f"/{lang}/print/",
+                f"/{lang}/feed/rss/", f"/{lang}/organisations/nobody/"):
+        response = client.get(url)
+        assert response.status_code == (404 if "nobody" in url else 200), url
+    assert "Kaya" in client.get(f"/{lang}/").content.decode()
+    assert "cache unreachable" in caplog.text

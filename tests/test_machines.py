@@ -63,7 +63,7 @@ def test_robots_points_to_the_sitemap_and_keeps_private_pages_out(client, db):
 def test_healthz_says_ok_when_the_database_answers(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.content == b"ok\n"
+    assert response.json() == {"database": "ok", "cache": "not configured"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -71,4 +71,19 @@ def test_healthz_says_503_when_the_database_fails(client, db):
     with mock.patch.object(connection, "cursor", side_effect=OperationalError("connection refused")):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert b"ok" not in response.content
+    assert response.json()["database"] == "unavailable"
+
+
+def test_healthz_reports_an_unreachable_cache_but_stays_200(client, db, settings):
+    """The site is correct without its cache (only slower): the instance stays in the load balancer."""
+    settings.CACHE_URL = "redis://127.0.0.1:9/0"
+    closed = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.CACHE_URL}
+    settings.CACHES = {"default": closed, "state": closed}
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "cache": "unreachable"}
+
+
+def test_healthz_reports_a_working_cache(client, db, settings):
+    settings.CACHE_URL = "locmem://"
+    assert client.get("/healthz").json() == {"database": "ok", "cache": "ok"}

@@ -72,21 +72,3 @@ def test_gunicorn_default_workers_follow_the_cores(monkeypatch):
 def test_benchmark_view_is_not_routed_unless_asked(client, settings):
     assert settings.BENCHMARK_VIEW is False  # BENCHMARK unset, as in production
     assert client.get("/bench/bare/").status_code == 404
-
-
-def test_gunicorn_master_builds_the_index_then_freezes_what_lives_before_forking(monkeypatch):
-    """when_ready: the facet index first, then gc.freeze() so workers' collections skip it (and leave its
-    pages shared with the master)."""
-    import gc
-
-    from institutions import facet_index
-
-    frozen_when_built = []
-    monkeypatch.setattr(facet_index, "warm_up", lambda: frozen_when_built.append(gc.get_freeze_count()))
-    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    try:
-        conf["when_ready"](None)
-        assert frozen_when_built == [0]
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()

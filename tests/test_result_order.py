@@ -1,12 +1,10 @@
-"""The order of the search page's results, read from the facet index (institutions/facet_index.py): by name
-in the page's language (accents and capitals ignored, the other language's name when one is missing) and,
-for a text search, name matches first (institutions/search.py)."""
+"""The order of the search page's results: by name in the page's language (accents and capitals ignored,
+the other language's name when one is missing: Organisation.sort_name_<lang>) and, for a text search, name
+matches first (institutions/search.py)."""
 
 import pytest
 from django.db import connection
 
-from institutions import facet_index as facet_index_module
-from institutions.facet_index import bitset, facet_index, members
 from institutions.models import Organisation, SearchEntry
 from institutions.search import refresh_search_documents, text_matches
 
@@ -18,7 +16,7 @@ def organisation(slug, name_fr="", name_en="", description_fr="", **fields):
 
 
 def slugs(client, lang, **params):
-    return [o.slug for o in client.get(f"/{lang}/", params).context["page"].object_list]
+    return [o.slug for o in client.get(f"/{lang}/", params, follow=True).context["page"].object_list]
 
 
 @pytest.fixture
@@ -37,7 +35,7 @@ def test_name_order_ignores_accents_and_capitals(client, named):
 
 def test_name_order_uses_the_page_language_with_fallback(client, named):
     Organisation.objects.filter(slug="zurich").update(name_en="Bern office")
-    Organisation.objects.filter(slug="zurich").first().save()  # a save, so the index hears of it
+    Organisation.objects.filter(slug="zurich").first().save()  # a save sets the names lists sort by
     assert slugs(client, "en") == ["abidjan", "zurich", "dakar", "evry", "oeuvre"]
     assert slugs(client, "fr")[-1] == "zurich"
 
@@ -82,20 +80,6 @@ def test_text_matches_give_all_and_name_ids(water):
     assert text_matches("   ") is None
 
 
-def test_sparse_groups_are_sorted_like_the_walk_finds_them(water, monkeypatch):
-    """A small group is sorted by its keys instead of found by walking the whole order: same result."""
-    index = facet_index()
-    walked = list(index.in_name_order(index.all, "fr"))
-    monkeypatch.setattr(facet_index_module, "SPARSE", 10**9)  # every group counts as sparse
-    assert list(index.in_name_order(index.all, "fr")) == walked
-
-
-def test_members_reads_back_a_bitset():
-    ids = [0, 1, 7, 8, 9, 63, 64, 1000, 99_999]
-    assert list(members(bitset(ids))) == ids
-    assert list(members(0)) == []
-
-
 def test_among_takes_more_ids_than_one_statement_can_have_parameters(water):
     """PostgreSQL refuses more than 65,535 parameters: the lookup sends the ids as one."""
     ids = list(Organisation.objects.values_list("pk", flat=True)) + list(range(10**6, 10**6 + 70_000))
@@ -128,36 +112,6 @@ def test_planner_setting_is_restored_after_a_search(water):
         assert cursor.fetchone()[0] == "on"
 
 
-@pytest.fixture
-def closed(monkeypatch):
-    """Records connections.close_all() instead of closing the test's connection."""
-    from django.db import connections
-
-    calls = []
-    monkeypatch.setattr(connections, "close_all", lambda: calls.append(True))
-    return calls
-
-
-def test_warm_up_builds_the_index_and_closes_the_connection(water, closed):
-    """gunicorn's master calls it before forking: the workers inherit the index, not the connection."""
-    facet_index_module._indexes.clear()
-    facet_index_module.warm_up()
-    assert "default" in facet_index_module._indexes
-    assert closed == [True]
-
-
-def test_warm_up_survives_an_unreachable_database(monkeypatch, caplog, closed):
-    from django.db import OperationalError
-
-    def down(using="default"):
-        raise OperationalError("could not connect")
-
-    monkeypatch.setattr(facet_index_module, "facet_index", down)
-    facet_index_module.warm_up()  # logged, not raised: the first search builds the index then
-    assert "facet index not built at start-up" in caplog.text
-    assert closed == [True]
-
-
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_print_view_lists_in_the_page_order_with_experience_counts(client, water, lang):
     from experiences.models import Experience
@@ -165,6 +119,7 @@ def test_print_view_lists_in_the_page_order_with_experience_counts(client, water
     house = Organisation.objects.get(slug="m-name")
     for year in (2019, 2020):
         Experience.objects.create(organisation=house, role="partner", start_date=f"{year}-01-01", title_fr="Puits")
-    organisations = client.get(f"/{lang}/print/", {"q": "eau"}).context["organisations"]
-    assert [o.slug for o in organisations] == slugs(client, lang, q="eau")
-    assert [o.experience_count for o in organisations] == [2, 0, 0, 0]
+    rows = client.get(f"/{lang}/print/", {"q": "eau"}).context["rows"]
+    assert [row.slug for row in rows] == slugs(client, lang, q="eau")
+    two, none = ("2 expériences", "0 expérience") if lang == "fr" else ("2 experiences", "0 experiences")
+    assert [row.experiences for row in rows] == [two, none, none, none]

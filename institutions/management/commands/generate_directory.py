@@ -23,14 +23,23 @@ from tqdm import tqdm
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.cache import bump_generation
-from institutions.models import MAX_COMPETENCES, Competence, Membership, Organisation, SearchEntry, Sector
+from institutions.facets import rebuild_facet_values
+from institutions.models import (
+    MAX_COMPETENCES,
+    Competence,
+    FacetValue,
+    Membership,
+    Organisation,
+    SearchEntry,
+    Sector,
+)
 from institutions.search import document_text
 
 from . import _directory_data as data
 
 SLUG_PREFIX = "gen-"  # marks generated organisations: --clear deletes these and nothing else
 ExperienceSector = Experience.sectors.through
-TABLES = (Organisation, Competence, Experience, ExperienceSector, ExperienceCountry, Funding)
+TABLES = (Organisation, Competence, Experience, ExperienceSector, ExperienceCountry, Funding, FacetValue)
 
 
 class Generator:
@@ -159,6 +168,7 @@ class Generator:
             slug=f"{SLUG_PREFIX}{slugify(base)[:90].strip('-')}-{index}",
             published=r.random() < 0.97,
         )
+        org.set_sort_names()
         competences = self.sectors_for(r.randint(1, MAX_COMPETENCES))
         experiences = [
             self.experience(languages, city)
@@ -308,7 +318,9 @@ class Command(BaseCommand):
         # SQLite has one writer at a time: parallel workers would only wait for each other's locks.
         workers = options["workers"] if connection.vendor != "sqlite" else 1
         self.generate(count, batch, options["seed"], sectors, not options["no_progress"], workers)
-        bump_generation()  # bulk inserts send no signals: make cached public pages stale here
+        # Bulk inserts send no signals: the facet values are re-read and cached public pages made stale here.
+        rebuild_facet_values()
+        bump_generation()
         if connection.vendor == "postgresql":
             # Fresh statistics so the planner knows the new sizes, and a visibility map so counts can use
             # index-only scans. VACUUM cannot run inside a transaction (as when called from a test).

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from institutions.facets import rebuild_facet_values
 from institutions.models import Organisation
 from institutions.search import refresh_search_documents
 
@@ -17,3 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = refresh_search_documents(Organisation.objects.all(), batch_size=options["batch_size"])
         self.stdout.write(f"{count} search documents updated.")
+        rebuild_facet_values()
+        self.stdout.write("Facet values rebuilt.")

@@ -1,39 +1,34 @@
 import datetime
-import functools
-import operator
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import NamedTuple
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext
 
 from experiences.models import Experience, ExperienceCountry, Funding
+from institutions.models import Competence, Organisation
+from institutions.search import suggestion
+from institutions.templatetags.platforma import Translated, country_names, translated_field
 
-from .facet_index import CRITERION_FACETS, in_language
-from .filters import SORT_CHOICES, OrganisationFilter, experience_count
-from .models import Competence, Organisation
-from .search import Among
-from .templatetags.platforma import Translated, country_names, translated_field
+from .criteria import CRITERION_FACETS, SORT_CHOICES, OrganisationFilter, in_language
 
 PAGE_SIZE = 20
+MAX_PAGE = 10_000  # deeper pages are answered with the last one a person could reach by links
 # The views the search page links with its current criteria.
 LINKED_VIEWS = ["print_results", "feed_rss", "feed_atom", "export_csv", "export_json"]
 PRINT_LIMIT = 2000  # a printed list longer than this is a document nobody prints; the page says so
+LONG_TEXT = ["description", "description_fr", "description_en"]
 
 
 def organisation_search(request):
-    """THE filtered queryset from request.GET: the search page, print view, feeds and exports share it."""
+    """THE filtered organisations from request.GET: the search page, print view, feeds and exports share it."""
     return OrganisationFilter(request.GET, queryset=Organisation.objects.published())
-
-
-LONG_TEXT = ["description", "description_fr", "description_en"]
 
 
 def with_competences(queryset):
@@ -42,10 +37,44 @@ def with_competences(queryset):
     return queryset.prefetch_related(Prefetch("competences", queryset=competences.order_by("rank", "id")))
 
 
+def expanded_facets(request):
+    """The facets the visitor opened in full (`more`, repeatable, by criterion name); others ignored."""
+    return sorted(name for name in set(request.GET.getlist("more")) if name in CRITERION_FACETS)
+
+
+def canonical_query(request, filterset=None):
+    """The one way to write this search's query string: criteria in force (empty and default values left
+    out, values sorted), then the page and the facets opened in full."""
+    filterset = filterset or organisation_search(request)
+    page = _page_number(request.GET.get("page"))
+    return search_query(filterset, expanded_facets(request), page=page if page > 1 else None)
+
+
+def canonical_search(request):
+    """A search URL not written canonically (`?q=&sort=name&active_from=`, `?cb=123`, values in another
+    order) is answered with a 301 to its canonical form, so shared links and the page cache see one URL
+    per search. Returns None when the URL is already canonical (and notes it for the page cache key)."""
+    query = canonical_query(request)
+    if request.META.get("QUERY_STRING", "") != query:
+        return HttpResponsePermanentRedirect(_with_query(request.path, query))
+    request.canonical_query = query
+    return None
+
+
+def criteria_key(request):
+    """Pages that follow the search's criteria (print view, feeds) are cached under their canonical form."""
+    request.canonical_query = organisation_search(request).querystring()
+
+
+def no_criteria_key(request):
+    """Pages that read no parameter (a profile) are one cache entry whatever the query string says."""
+    request.canonical_query = ""
+
+
 def _page_number(value):
-    # page=0 or page=-3 means the first page; page=abc too; page=999999 the last (Paginator.get_page).
+    # page=0 or page=-3 means the first page; page=abc too; a huge number the last one (Paginator.get_page).
     try:
-        return max(int(value), 1)
+        return min(max(int(value), 1), MAX_PAGE)
     except (TypeError, ValueError):
         return 1
 
@@ -54,48 +83,13 @@ def _with_query(url, query):
     return f"{url}?{query}" if query else url
 
 
-class CountedPaginator(Paginator):
-    """A Paginator told the total instead of asking the database for it (the facet index knows it)."""
-
-    def __init__(self, object_list, per_page, count):
-        super().__init__(object_list, per_page)
-        self._count = count
-
-    @property
-    def count(self):
-        return self._count
-
-
-class IndexOrderedIds:
-    """The result ids as the paginator sees them, when the facet index knows the order: a slice is read
-    from the index (SQL never sorts the whole result)."""
-
-    def __init__(self, filterset):
-        self.filterset = filterset
-
-    def __len__(self):
-        return self.filterset.count()
-
-    def __getitem__(self, item):
-        if not isinstance(item, slice):
-            found = self[item : item + 1] if item >= 0 else []
-            if not found:
-                raise IndexError(item)
-            return found[0]
-        return self.filterset.ordered_ids(item.start or 0, item.stop if item.stop is not None else len(self))
-
-
-def result_ids(filterset):
-    """The ids of the results in the order asked, sliceable: from the facet index when it knows the order
-    (by name, relevance), else SQL. The search page and its print view list the same thing in the same
-    order."""
-    if filterset.ordered_by_index:
-        return IndexOrderedIds(filterset)
-    return filterset.qs.values_list("pk", flat=True)
+def search_query(filterset, expanded, page=None):
+    more = "&".join(f"more={name}" for name in expanded)
+    return "&".join(part for part in (filterset.querystring(page=page), more) if part)
 
 
 class ResultRow(NamedTuple):
-    """One search result as the page shows it: plain text, ready for the template."""
+    """One search result as the page shows it: plain values, ready for the template."""
 
     slug: str
     url: str
@@ -117,44 +111,32 @@ def profile_url_maker():
     return reverse("directory:profile", kwargs={"slug": "-slug-"}).replace("-slug-", "{}").format
 
 
-@functools.cache
-def _rows_statement(alias):
-    """The rows' query compiled once per database, with its ids as its last parameter (pk__among): the
-    ORM took three times as long to build and compile it as the database to run it. Returns (sql, the
-    other parameters, the compiler, which converts the columns' values as the ORM would)."""
-    queryset = Organisation.objects.published().using(alias).filter(pk__among=[]).order_by()
-    compiler = queryset.values_list(*ROW_FIELDS).query.get_compiler(alias)
-    sql, params = compiler.as_sql()
-    return sql, params[:-1], compiler
-
-
-def _rows_of(ids):
-    """The ROW_FIELDS of these published organisations, in no set order."""
-    alias = Organisation.objects.db  # where the ORM would read them (institutions.routers)
-    sql, params, compiler = _rows_statement(alias)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, Among.parameter(ids, connection)))
-        # The columns are not in ROW_FIELDS' order (modeltranslation's values_list reorders them): by name.
-        columns = [column[0] for column in cursor.description]
-        rows = compiler.results_iter(results=[cursor.fetchall()])
-    in_order = operator.itemgetter(*(columns.index(name) for name in ROW_FIELDS))
-    return [in_order(row) for row in rows]
-
-
-def result_rows(ids, index):
-    """The search page's rows for these organisations, in this order: their own columns from ONE query of
-    plain values (no model instances: building them cost more than the query, _rows_of); their number of
-    experiences and their competences (codes by rank, named in the page's language) from the facet index
-    (`index`), which keeps them for every public organisation: as two subqueries, they were most of the
-    database's work for a search page."""
-    language = get_language() or "fr"
+def result_rows(ids):
+    """The rows of these organisations, in this order: three queries of plain values (the organisations,
+    their competences, their numbers of experiences), whatever the number of rows. The search page, its
+    print view and the feeds list organisations this way."""
+    language = get_language() or settings.LANGUAGE_CODE
     kinds, names_of_countries = dict(Organisation.Kind.choices), country_names(language)
-    sector_names = index.labels["sector"]
+    competences = defaultdict(list)
+    for pk, *names in (
+        Competence.objects.filter(organisation__in=ids)
+        .order_by("rank", "id")
+        .values_list("organisation_id", "sector__name_fr", "sector__name_en")
+    ):
+        competences[pk].append(in_language(names, language))
+    experiences = dict(
+        Experience.objects.filter(organisation__in=ids)
+        .order_by()
+        .values("organisation")
+        .annotate(n=Count("pk"))
+        .values_list("organisation", "n")
+    )
     url_of = profile_url_maker()
     found = {}
-    for pk, slug, name_fr, name_en, acronym, kind, city, country, updated in _rows_of(ids):
-        experiences, codes = index.summary(pk)
+    for pk, slug, name_fr, name_en, acronym, kind, city, country, updated in Organisation.objects.filter(
+        pk__in=ids
+    ).values_list(*ROW_FIELDS):
+        n = experiences.get(pk, 0)
         found[pk] = ResultRow(
             slug=slug,
             url=url_of(slug),
@@ -162,38 +144,26 @@ def result_rows(ids, index):
             acronym=acronym,
             kind=str(kinds.get(kind, kind)),
             place=", ".join(part for part in (city, names_of_countries.get(country, "")) if part),
-            competences=[in_language(sector_names[code], language) for code in codes if code in sector_names],
-            experiences=ngettext("%(counter)s experience", "%(counter)s experiences", experiences)
-            % {"counter": experiences},
+            competences=competences[pk],
+            experiences=ngettext("%(counter)s experience", "%(counter)s experiences", n) % {"counter": n},
             updated=updated,
         )
     return [found[pk] for pk in ids if pk in found]
 
 
-def expanded_facets(request):
-    """The facets the visitor opened in full (`more`, repeatable, by criterion name); others ignored."""
-    return [name for name in dict.fromkeys(request.GET.getlist("more")) if name in CRITERION_FACETS]
-
-
-def search_url(here, filterset, expanded, page=None):
-    """The search page (`here`) with these criteria, this page and these facets opened in full."""
-    query = "&".join(part for part in (filterset.querystring(page=page), urlencode({"more": expanded}, True)) if part)
-    return _with_query(here, query)
-
-
 def facet_toggles(here, filterset, facets, expanded):
     """{criterion: {"url", "label"} or None}: for each long facet, the link that shows all its values, or
     only the most frequent ones again; back to the facet itself (#facet-<criterion>)."""
-    toggles = dict.fromkeys(CRITERION_FACETS)  # every key present: a missing one costs the template a dir()
+    toggles = dict.fromkeys(CRITERION_FACETS)
     for criterion, names in CRITERION_FACETS.items():
         lists = [facets[name] for name in names]
         if not any(values.long for values in lists):
             continue
         if criterion in expanded:
-            url = search_url(here, filterset, [name for name in expanded if name != criterion])
+            url = _with_query(here, search_query(filterset, [name for name in expanded if name != criterion]))
             label = gettext("Show the most frequent values")
         else:
-            url = search_url(here, filterset, [*expanded, criterion])
+            url = _with_query(here, search_query(filterset, sorted([*expanded, criterion])))
             label = gettext("Show all values (%(count)s)") % {"count": sum(values.available for values in lists)}
         toggles[criterion] = {"url": f"{url}#facet-{criterion}", "label": label}
     return toggles
@@ -201,40 +171,37 @@ def facet_toggles(here, filterset, facets, expanded):
 
 def search(request):
     filterset = organisation_search(request)
-    filterset.count_experiences = False
     expanded = expanded_facets(request)
-    paginator = CountedPaginator(result_ids(filterset), PAGE_SIZE, filterset.count())
+    paginator = Paginator(filterset.result_ids(), PAGE_SIZE)
     page = paginator.get_page(_page_number(request.GET.get("page")))
-    page.object_list = result_rows(list(page.object_list), filterset.index)
-    query = filterset.querystring()
+    page.object_list = result_rows(list(page.object_list))
     here = reverse("directory:search")
-    facets = filterset.facets(expanded)
+
+    def page_url(number):
+        return _with_query(here, search_query(filterset, expanded, page=number if number > 1 else None))
+
     page_links = [
-        {
-            "number": n,
-            "url": search_url(here, filterset, expanded, page=n if n > 1 else None),
-            "current": n == page.number,
-            "label": gettext("Page %(number)s") % {"number": n},
-        }
-        if isinstance(n, int)
-        else {"gap": True}
+        {"number": n, "url": page_url(n), "current": n == page.number} if isinstance(n, int) else {"gap": True}
         for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     ]
+    facets = filterset.facets(expanded)
+    query = filterset.querystring()
+    corrected = suggestion(filterset.text, filterset.queryset.db) if filterset.text and not paginator.count else None
     ctx = {
         "filterset": filterset,
         "criteria": filterset.criteria,
         "page": page,
         "page_links": page_links,
-        "previous_url": search_url(here, filterset, expanded, page=page.number - 1 if page.number > 2 else None)
-        if page.has_previous()
-        else None,
-        "next_url": search_url(here, filterset, expanded, page=page.number + 1) if page.has_next() else None,
+        "previous_url": page_url(page.number - 1) if page.has_previous() else None,
+        "next_url": page_url(page.number + 1) if page.has_next() else None,
         "facets": facets,
         "facet_toggles": facet_toggles(here, filterset, facets, expanded),
         "expanded": expanded,
         "sort": filterset.sort_order,
         "sort_choices": SORT_CHOICES,
-        "has_criteria": any(v for k, v in filterset.criteria.items() if k != "sort"),
+        "has_criteria": bool(query),
+        "suggestion": corrected,
+        "suggestion_url": _with_query(here, filterset.querystring(q=corrected)) if corrected else None,
         "links": {name: _with_query(reverse(f"directory:{name}"), query) for name in LINKED_VIEWS},
     }
     return render(request, "directory/search.html", ctx)
@@ -242,15 +209,12 @@ def search(request):
 
 def print_results(request):
     filterset = organisation_search(request)
-    ids = list(result_ids(filterset)[: PRINT_LIMIT + 1])
-    listed = Organisation.objects.published().defer(*LONG_TEXT).annotate(experience_count=experience_count())
-    found = with_competences(listed).in_bulk(ids)
-    organisations = [found[pk] for pk in ids if pk in found]
+    ids = list(filterset.result_ids()[: PRINT_LIMIT + 1])
     ctx = {
         "filterset": filterset,
         "criteria": filterset.criteria,
-        "organisations": organisations[:PRINT_LIMIT],
-        "truncated": len(organisations) > PRINT_LIMIT,
+        "rows": result_rows(ids[:PRINT_LIMIT]),
+        "truncated": len(ids) > PRINT_LIMIT,
         "limit": PRINT_LIMIT,
     }
     return render(request, "directory/print_results.html", ctx)

@@ -9,6 +9,7 @@ import json
 from django.http import StreamingHttpResponse
 from django.utils import translation
 
+from .criteria import experience_count
 from .views import organisation_search, with_competences
 
 CHUNK_SIZE = 500
@@ -40,7 +41,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _rows(request):
     """One dict per organisation, in the order of the search page."""
-    queryset = with_competences(organisation_search(request).qs)
+    queryset = with_competences(organisation_search(request).qs.annotate(experience_count=experience_count()))
     for organisation in queryset.iterator(chunk_size=CHUNK_SIZE):
         competences = [c.sector for c in organisation.competences.all()]
         yield {

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import Organisation
+from institutions.models import Organisation
 
 
 class OrganisationSitemap(Sitemap):

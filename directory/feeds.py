@@ -8,7 +8,8 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .templatetags.platforma import country_names
+from institutions.templatetags.platforma import country_names
+
 from .views import LONG_TEXT, organisation_search, profile_url_maker
 
 FEED_SIZE = 50
@@ -16,9 +17,7 @@ FEED_SIZE = 50
 
 class OrganisationsFeed(Feed):
     def get_object(self, request):
-        filterset = organisation_search(request)
-        filterset.count_experiences = False  # a feed item does not show it
-        return filterset
+        return organisation_search(request)
 
     def title(self, filterset):
         return _("Platforma – organisations updated recently")

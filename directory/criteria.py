@@ -1,0 +1,456 @@
+"""The search criteria of DESIGN.md, defined once: they give the results, their order and the facet counts.
+
+Plain GET parameters, so every search is a shareable URL and the page, its print view, feeds and exports
+share one definition. Several values of one criterion widen (OR); different criteria narrow (AND).
+Malformed or unknown values are dropped one by one (a bad value in a shared link must not void the good
+ones).
+
+How a criterion is applied: each facet criterion (country, kind, sector, worked_in, experience_sector,
+donor, role) is "the organisation has one of these facet values", read from the FacetValue table
+(institutions/facets.py keeps it in step with the data): one indexed subquery per criterion. A facet count
+("how many organisations each value would give") is one GROUP BY over the same table, for the
+organisations matching every other criterion: one query for all facets whose criterion is not in force,
+and one more per criterion in force (a facet ignores its own criterion). Free text (institutions/search.py)
+gives the matching ids in relevance order; active years are an EXISTS over the experiences.
+"""
+
+import datetime
+import re
+from collections import defaultdict
+from functools import cached_property
+from urllib.parse import urlencode
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from experiences.models import Donor, Experience
+from institutions.cache import cache_call, generation
+from institutions.models import FacetValue, Organisation, Sector
+from institutions.search import MAX_QUERY_LENGTH, clean_query, fold, ranked_ids
+
+MAX_VALUES = 50  # values kept per criterion
+YEAR_MIN, YEAR_MAX = 1900, 2100
+SECTOR_CODE = re.compile(r"[0-9]{3}|[0-9]{5}")  # ASCII digits: \d also matches "١٤٠"
+# A long facet (hundreds of countries, sectors or donors) shows this many values, the most frequent, until it
+# is expanded: the page stays short to read and to tab through, and the full list is one link away. A facet
+# only a few values longer is shown whole: a link to see two more values would be a waste of a click.
+SHORT_FACET = 10
+SHORT_FACET_SLACK = 3
+
+SORT_CHOICES = [
+    ("relevance", _("Relevance")),
+    ("name", _("Name")),
+    ("-updated", _("Last updated")),
+    ("-experiences", _("Number of experiences")),
+]
+
+# criterion -> the facets (FacetValue.facet) its values are looked up in: a sector criterion takes 5-digit
+# codes and 3-digit categories.
+CRITERION_FACETS = {
+    "country": ("country",),
+    "kind": ("kind",),
+    "sector": ("sector", "sector_category"),
+    "worked_in": ("worked_in",),
+    "experience_sector": ("experience_sector", "experience_sector_category"),
+    "donor": ("donor",),
+    "role": ("role",),
+}
+FACET_CRITERION = {facet: criterion for criterion, facets in CRITERION_FACETS.items() for facet in facets}
+
+
+def facet_of(criterion, value):
+    """The facet a value of this criterion is looked up in."""
+    facets = CRITERION_FACETS[criterion]
+    return facets[1] if len(facets) > 1 and len(str(value)) == 3 else facets[0]
+
+
+def in_language(texts, language):
+    """THE rule for a translated name read as plain values: (fr, en) in `language`, else the other, else ""."""
+    first = 1 if language == "en" else 0
+    return texts[first] or texts[1 - first] or ""
+
+
+# --- reading the parameters --------------------------------------------------------------------------
+
+
+def _country(value):
+    # ASCII only: "ß".upper() is "SS", which would otherwise be taken for South Sudan.
+    value = value.upper() if value.isascii() else ""
+    return value if len(value) == 2 and countries.alpha2(value) == value else None
+
+
+def _kind(value):
+    return value if value in Organisation.Kind.values else None
+
+
+def _role(value):
+    return value if value in Experience.Role.values else None
+
+
+def _sector(value):
+    return value if SECTOR_CODE.fullmatch(value) else None
+
+
+def _positive_int(value):
+    # isdigit() is also true for "²" or "٣", which int() refuses or reads: ASCII digits only.
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+class ValueListField(forms.Field):
+    """Every value of a repeated GET parameter that `accept` recognises, once each; the others are dropped."""
+
+    widget = forms.SelectMultiple  # reads request.GET.getlist(name)
+
+    def __init__(self, *, accept, **kwargs):
+        self.accept = accept
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        accepted = (self.accept(str(item).strip()[:40]) for item in value)
+        return sorted(set(item for item in accepted if item is not None), key=str)[:MAX_VALUES]
+
+
+class QueryField(forms.CharField):
+    """Free text, cut at a word boundary instead of refusing a long paste."""
+
+    def to_python(self, value):
+        value = super().to_python(value).replace("\x00", "")
+        if len(value) > MAX_QUERY_LENGTH:
+            cut = value[:MAX_QUERY_LENGTH]
+            value = cut.rsplit(None, 1)[0] if " " in cut else cut
+        return value
+
+
+class ValueListFilter(django_filters.Filter):
+    field_class = ValueListField
+
+
+class YearFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class QueryFilter(django_filters.Filter):
+    field_class = QueryField
+
+
+def _list_filter(accept, label):
+    return ValueListFilter(accept=accept, label=label)
+
+
+def _year_filter(label):
+    return YearFilter(min_value=YEAR_MIN, max_value=YEAR_MAX, label=label)
+
+
+# --- applying them -----------------------------------------------------------------------------------
+
+
+def criterion_q(criterion, values):
+    """Organisations having one of these values of a facet criterion."""
+    by_facet = defaultdict(list)
+    for value in values:
+        by_facet[facet_of(criterion, value)].append(str(value))
+    having = Q()
+    for facet, facet_values in by_facet.items():
+        having |= Q(facet=facet, value__in=facet_values)
+    return Q(pk__in=FacetValue.objects.filter(having).values("organisation_id"))
+
+
+def active_q(year_from, year_to):
+    """Organisations with an experience overlapping [year_from, year_to]; no end date = still going."""
+    experiences = Experience.objects.filter(organisation=OuterRef("pk"))
+    if year_to:
+        experiences = experiences.filter(start_date__lte=datetime.date(year_to, 12, 31))
+    if year_from:
+        experiences = experiences.filter(Q(end_date__isnull=True) | Q(end_date__gte=datetime.date(year_from, 1, 1)))
+    return Exists(experiences)
+
+
+def experience_count():
+    return Coalesce(
+        Subquery(
+            Experience.objects.filter(organisation=OuterRef("pk"))
+            .order_by()
+            .values("organisation")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def name_in_language():
+    """The name lists sort by in the active language (Organisation.sort_name_<lang>)."""
+    return "sort_name_en" if get_language() == "en" else "sort_name_fr"
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    q = QueryFilter(label=_("Search"))
+    country = _list_filter(_country, _("Country"))
+    kind = _list_filter(_kind, _("Kind of organisation"))
+    sector = _list_filter(_sector, _("Field of competence"))
+    worked_in = _list_filter(_country, _("Worked in"))
+    experience_sector = _list_filter(_sector, _("Sector of an experience"))
+    donor = _list_filter(_positive_int, _("Donor"))
+    role = _list_filter(_role, _("Role in the action"))
+    active_from = _year_filter(_("Active from (year)"))
+    active_to = _year_filter(_("Active until (year)"))
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, label=_("Sort by"), empty_label=None)
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        super().__init__(
+            data, queryset=queryset if queryset is not None else Organisation.objects.published(), **kwargs
+        )
+
+    @cached_property
+    def criteria(self):
+        """The accepted values (invalid ones dropped), for templates and links; an inverted year range is
+        put the right way round."""
+        if not hasattr(self.form, "cleaned_data"):
+            self.form.is_valid()  # invalid fields are left out of cleaned_data, the others still apply
+        data = dict(self.form.cleaned_data)
+        start, end = data.get("active_from"), data.get("active_to")
+        if start and end and start > end:
+            data["active_from"], data["active_to"] = end, start
+        return data
+
+    @cached_property
+    def criteria_pairs(self):
+        """(name, value) of every criterion in force, in the order the criteria are declared, the values of
+        each sorted: empty and default values left out."""
+        pairs = []
+        for name in self.filters:
+            value = self.criteria.get(name)
+            if value in (None, "", []) or (name == "sort" and value == self.default_sort):
+                continue
+            if name == "q" and not clean_query(value):
+                continue
+            pairs += [(name, str(v)) for v in value] if isinstance(value, list) else [(name, str(value))]
+        return pairs
+
+    def querystring(self, **extra):
+        """The accepted criteria as the canonical query string (dropped values stay dropped), for links;
+        `extra` replaces or adds parameters (page=2, q=<a suggestion>), each in its place."""
+        pairs = [(k, v) for k, v in self.criteria_pairs if k not in extra]
+        pairs += [(k, str(v)) for k, v in extra.items() if v is not None]
+        names = list(self.filters)
+        return urlencode(sorted(pairs, key=lambda pair: names.index(pair[0]) if pair[0] in names else len(names)))
+
+    @property
+    def default_sort(self):
+        return "relevance" if self.text else "name"
+
+    @property
+    def text(self):
+        # Text that folds to nothing (control characters, lone accents) is no search: no "relevance" rank.
+        q = self.criteria.get("q") or ""
+        return q if clean_query(q) else ""
+
+    @property
+    def sort_order(self):
+        sort = self.criteria.get("sort")
+        if sort == "relevance" and not self.text:
+            sort = None
+        return sort or self.default_sort
+
+    @cached_property
+    def text_ids(self):
+        """Ids matching the free text in relevance order (None without text), asked once per request."""
+        return ranked_ids(self.text, self.queryset.db) if self.text else None
+
+    def narrowed(self, skip=None):
+        """Published organisations matching every criterion except `skip` (a facet ignores its own)."""
+        queryset = self.queryset.all()
+        for criterion in CRITERION_FACETS:
+            if criterion != skip and self.criteria.get(criterion):
+                queryset = queryset.filter(criterion_q(criterion, self.criteria[criterion]))
+        start, end = self.criteria.get("active_from"), self.criteria.get("active_to")
+        if start or end:
+            queryset = queryset.filter(active_q(start, end))
+        if self.text_ids is not None:
+            queryset = queryset.filter(pk__among=self.text_ids)
+        return queryset
+
+    def filter_queryset(self, queryset):
+        """The results in the order asked (relevance: see result_ids)."""
+        queryset = self.narrowed()
+        tie = [name_in_language(), "pk"]
+        sort = self.sort_order
+        if sort == "-updated":
+            return queryset.order_by("-updated", "pk")
+        if sort == "-experiences":
+            return queryset.annotate(experience_count=experience_count()).order_by("-experience_count", *tie)
+        return queryset.order_by(*tie)
+
+    @cached_property
+    def _relevance_order(self):
+        matching = set(self.narrowed().values_list("pk", flat=True))
+        return [pk for pk in self.text_ids if pk in matching]
+
+    def result_ids(self):
+        """The ids of the results in the page's order, sliceable (the paginator and print view slice it)."""
+        if self.sort_order == "relevance":
+            return self._relevance_order
+        return self.qs.values_list("pk", flat=True)
+
+    def count(self):
+        if self.sort_order == "relevance":
+            return len(self._relevance_order)
+        return self.narrowed().count()
+
+    # --- facets ---------------------------------------------------------------------------------------
+
+    def facet_counts(self):
+        """{facet: {value: number of organisations}}: for each value, how many results the search would give
+        with it, the other criteria unchanged. Without any criterion (the first page, the most visited) they
+        are kept in the cache for the directory's generation."""
+        in_force = [criterion for criterion in CRITERION_FACETS if self.criteria.get(criterion)]
+        years = self.criteria.get("active_from") or self.criteria.get("active_to")
+        if not in_force and not years and self.text_ids is None:
+            # Every published organisation: every facet value there is (only they have some).
+            current = generation() if settings.PUBLIC_PAGE_CACHE else None
+            key = f"directory:facet-counts:{self.queryset.db}:{current}"
+            counts = cache_call(_cache_get, key) if current is not None else None
+            if counts is None:
+                counts = _count(None, FACET_CRITERION)
+                if current is not None:
+                    cache_call(_cache_set, key, counts)
+            return counts
+        counts = _count(self.narrowed(), [f for f in FACET_CRITERION if FACET_CRITERION[f] not in in_force])
+        for criterion in in_force:
+            counts.update(_count(self.narrowed(skip=criterion), CRITERION_FACETS[criterion]))
+        return counts
+
+    def facets(self, expanded=()):
+        """{facet: FacetValues}: the values to show with their counts. Shown: the values some organisation
+        has, and the chosen ones even when none has them; a long facet only its most frequent values (and
+        the chosen ones) unless its criterion is in `expanded`."""
+        counts = self.facet_counts()
+        labels = facet_labels(get_language() or settings.LANGUAGE_CODE)
+        facets = {}
+        for facet, criterion in FACET_CRITERION.items():
+            found = counts.get(facet, {})
+            chosen = {str(v) for v in self.criteria.get(criterion) or [] if facet_of(criterion, v) == facet}
+            vocabulary = labels[facet]
+            available = [value for value in vocabulary if value in found]
+            values = FacetValues(available=len(available), expanded=criterion in expanded)
+            if values.trimmed:
+                top = sorted(available, key=lambda v: -found[v])[:SHORT_FACET]  # stable: ties in facet order
+                shown = top + [v for v in vocabulary if v in chosen and v not in top]
+            else:
+                shown = [v for v in vocabulary if v in found or v in chosen]
+            values.extend(
+                {"value": v, "label": vocabulary[v], "count": found.get(v, 0), "selected": v in chosen} for v in shown
+            )
+            # A chosen value that names nothing (a sector code or donor that does not exist): shown as
+            # typed, last, so every criterion in force can be seen and unticked.
+            values.extend(
+                {"value": v, "label": v, "count": 0, "selected": True} for v in sorted(chosen - vocabulary.keys())
+            )
+            facets[facet] = values
+        return facets
+
+
+def _cache_get(key):
+    from django.core.cache import cache
+
+    return cache.get(key)
+
+
+def _cache_set(key, value):
+    from django.core.cache import cache
+
+    cache.set(key, value, settings.PUBLIC_PAGE_CACHE_TIMEOUT)
+
+
+def _count(organisations, facets):
+    """{facet: {value: organisations}} for these facets, over these organisations (None: every published
+    one): one query."""
+    counts = defaultdict(dict)
+    if not facets:
+        return counts
+    rows = FacetValue.objects.filter(facet__in=list(facets))
+    if organisations is not None:
+        rows = rows.filter(organisation__in=organisations.order_by().values("pk"))
+    rows = (
+        rows.values_list("facet", "value")
+        .annotate(n=Count("organisation_id"))
+        .order_by()
+    )
+    for facet, value, n in rows:
+        counts[facet][value] = n
+    return dict(counts)
+
+
+class FacetValues(list):
+    """The values one facet shows (dicts: value, label, count, selected), with how many values it has in
+    all (`available`: those some organisation has) and whether it shows them all (`expanded`)."""
+
+    def __init__(self, *, available, expanded):
+        super().__init__()
+        self.available = available
+        self.expanded = expanded
+
+    @property
+    def long(self):
+        """Long enough to be cut to its most frequent values when not expanded."""
+        return self.available > SHORT_FACET + SHORT_FACET_SLACK
+
+    @property
+    def trimmed(self):
+        return self.long and not self.expanded
+
+
+def facet_labels(language):
+    """{facet: {value: label}} in display order (countries and donors by name, accents and capitals
+    ignored; kinds and roles as declared; sectors by code), in `language`. Kept in the cache for the
+    directory's generation (two queries when it is not there)."""
+    current = generation()
+    key = f"directory:facet-labels:{language}:{current}"
+    labels = cache_call(_cache_get, key) if current is not None else None
+    if labels is None:
+        labels = _facet_labels(language)
+        if current is not None:
+            cache_call(_cache_set, key, labels)
+    return labels
+
+
+def _facet_labels(language):
+    from django.utils import translation
+
+    with translation.override(language):
+        by_country = dict(sorted(((c, str(n)) for c, n in countries), key=lambda pair: (fold(pair[1]), pair[0])))
+        kinds = {value: str(label) for value, label in Organisation.Kind.choices}
+        roles = {value: str(label) for value, label in Experience.Role.choices}
+    sectors, categories = {}, {}
+    for code, fr, en, category, category_fr, category_en in Sector.objects.order_by("code").values_list(
+        "code", "name_fr", "name_en", "category__code", "category__name_fr", "category__name_en"
+    ):
+        sectors[code] = f"{code} {in_language((fr, en), language)}"
+        categories[category] = f"{category} {in_language((category_fr, category_en), language)}"
+    donors = {}
+    for pk, acronym, *names in Donor.objects.values_list("pk", "acronym", "name_fr", "name_en"):
+        name = in_language(names, language)
+        donors[str(pk)] = f"{acronym} – {name}" if acronym and name else acronym or name
+    return {
+        "country": by_country,
+        "worked_in": by_country,
+        "kind": kinds,
+        "role": roles,
+        "sector": sectors,
+        "sector_category": dict(sorted(categories.items())),
+        "experience_sector": sectors,
+        "experience_sector_category": dict(sorted(categories.items())),
+        "donor": dict(sorted(donors.items(), key=lambda pair: (fold(pair[1]), int(pair[0])))),
+    }

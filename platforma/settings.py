@@ -236,12 +236,18 @@ AXES_USERNAME_CALLABLE = "accounts.views.axes_username"  # failures counted per 
 # same: Redis when there is one, otherwise a small file-based cache shared by the processes of this machine
 # (local memory would give each gunicorn worker its own number, and edits made through one worker would
 # leave the others serving stale pages).
+# CACHE_KEY_PREFIX lets several sites (or test runs) share one Redis database without meeting.
 CACHE_URL = env("CACHE_URL", "")
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "")
 STATE_CACHE_DIR = env("STATE_CACHE_DIR", str(BASE_DIR / "var" / "state-cache"))
 if CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
-        "state": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
+        alias: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+        for alias in ("default", "state")
     }
 else:
     CACHES = {

@@ -7,7 +7,6 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-import search_data
 from django.core.cache import caches
 
 from experiences.models import Experience, ExperienceCountry, Funding
@@ -15,8 +14,6 @@ from institutions import facet_index as facet_index_module
 from institutions.cache import CHANGES_KEY, FULL_REBUILD, bump_generation, changed_organisations, generation
 from institutions.facet_index import FacetIndex, facet_index
 from institutions.models import Competence, Organisation, Sector, SectorCategory
-
-directory = search_data.directory  # the shared fixture
 
 FACETS = [
     "country", "kind", "sector_category", "sector", "experience_sector_category", "experience_sector",

@@ -2,9 +2,6 @@
 pagination edges and malformed input."""
 
 import pytest
-import search_data
-
-directory = search_data.directory  # the shared fixture
 
 ALL = {"aimf", "ville-de-lyon", "region-de-dakar", "ancb"}
 

@@ -1,14 +1,12 @@
 """Free-text search (institutions/search.py) and the search page."""
 
 import pytest
-import search_data
 from django.core.management import get_commands
 from django.db import connection
 
 from institutions.models import Organisation, SearchEntry
 from institutions.search import MAX_QUERY_LENGTH, clean_query, fold, refresh_search_documents
-
-directory = search_data.directory  # the shared fixture
+from tests.search_data import TEXT_QUERIES
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL search only")
 
@@ -225,7 +223,6 @@ def test_print_view_lists_every_match_without_pagination(client, directory):
 PAGE_QUERIES = 1
 # Sorts the index does not know (last updated, number of experiences) add the query for the page's ids.
 SQL_SORT_QUERIES = 1
-TEXT_QUERIES = search_data.TEXT_QUERIES
 # The first search of a process also builds the index: the names of categories, sectors and donors;
 # organisations, sectors, competences, experiences, their sectors, countries and fundings, whatever their
 # number.

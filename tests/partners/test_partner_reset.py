@@ -9,10 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
-from partner_fixtures import *  # noqa: F401,F403
-from partner_fixtures import PASSWORD
 
 from institutions.models import Membership
+from tests.partners.partner_forms import PASSWORD
 
 NEW_PASSWORD = "Un-nouveau-mot-de-passe-42"
 

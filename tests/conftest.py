@@ -113,7 +113,7 @@ def staff(client, django_user_model):
 def _demo_in_module(django_db_setup, django_db_blocker):
     """The demo data (manage.py load_demo), loaded once for the module that asks for it, in a transaction
     rolled back after the module's last test. Its rows stay until then: the tests that ask for it come last
-    in theirs (and `make test` gives each worker whole modules, --dist loadfile)."""
+    in theirs. (A worker of `make test` given part of a module loads it for its part.)"""
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("load_demo", stdout=io.StringIO())
         with django_db_blocker.block():

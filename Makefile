@@ -28,9 +28,11 @@ setup: db
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Two workers (pytest-xdist), each with its own test database. Each worker keeps pytest-django's order:
+# tests in a transaction first, then the transactional ones (which empty the database), then the others.
 test: install
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # Translation workflow: regenerate the French catalogue from the code, translate, compile, commit both.
 messages: install

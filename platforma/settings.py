@@ -200,17 +200,22 @@ STORAGES = {
     },
 }
 
-# E-mail: printed to the console in development; SMTP from the environment in production.
-EMAIL_BACKEND = env(
+# E-mail: printed to the console in development; SMTP from the environment in production (MAILERS, Django
+# 6.1's replacement for the EMAIL_* settings; the environment variables keep their EMAIL_* names).
+_EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = envint("EMAIL_PORT", 25)
-EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
+if _EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("EMAIL_HOST", "localhost"),
+        "port": envint("EMAIL_PORT", 25),
+        "username": env("EMAIL_HOST_USER", ""),
+        "password": env("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": envbool("EMAIL_USE_TLS", False),
+        "use_ssl": envbool("EMAIL_USE_SSL", False),
+    }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Platforma <no-reply@platforma.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -232,7 +237,9 @@ AXES_USERNAME_CALLABLE = "accounts.views.axes_username"  # failures counted per 
 # same: Redis when there is one, otherwise a small file-based cache shared by the processes of this machine
 # (local memory would give each gunicorn worker its own number, and edits made through one worker would
 # leave the others serving stale pages).
+# CACHE_KEY_PREFIX lets several sites (or test runs) share one Redis database without meeting.
 CACHE_URL = env("CACHE_URL", "")
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "")
 STATE_CACHE_DIR = env("STATE_CACHE_DIR", str(BASE_DIR / "var" / "state-cache"))
 if CACHE_URL:
     # Short timeouts: an unreachable cache costs a page half a second at most, never a hung worker (pages
@@ -240,6 +247,7 @@ if CACHE_URL:
     _redis = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": CACHE_URL,
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
     CACHES = {"default": _redis, "state": _redis}

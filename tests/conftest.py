@@ -1,24 +1,47 @@
 import atexit
+import io
 import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
+from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import translation
 
-# The directory generation lives in a file-based cache shared by the processes of a machine; each test run
-# gets its own, so two runs at once (SQLite and PostgreSQL, say) never clear each other's. Servers the
-# tests start inherit it through the environment.
+from tests.factories import make_aimf
+from tests.search_data import make_directory
+
+# Without Redis, the directory generation lives in a file-based cache shared by the processes of a machine.
+# Each test run gets its own folder, so two runs at once (SQLite and PostgreSQL, say) never clear each
+# other's; servers the tests start inherit it through the environment. Within the test process the "state"
+# cache is local memory (every save of every test writes to it: files cost several times more), except in
+# tests that ask for `shared_state_cache` because another process must see their changes.
 os.environ["STATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="platforma-test-state-")
 atexit.register(shutil.rmtree, os.environ["STATE_CACHE_DIR"], ignore_errors=True)
+FILE_STATE_CACHE = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": os.environ["STATE_CACHE_DIR"],
+}
 if settings.CACHES.get("state", {}).get("BACKEND", "").endswith("FileBasedCache"):
-    settings.CACHES["state"]["LOCATION"] = os.environ["STATE_CACHE_DIR"]
+    settings.CACHES["state"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "state"}
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# This run's own keys in the shared Redis database: the xdist worker and the process, so that runs at once
+# (SQLite and PostgreSQL, two workers) never meet, and nothing else in the database is flushed.
+REDIS_KEY_PREFIX = f"platforma-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +70,41 @@ def _page_cache_only_where_tested(request, settings):
 
 
 @pytest.fixture
+def shared_state_cache(settings):
+    """The file-based "state" cache the app uses without Redis, in this run's own folder, for tests whose
+    other processes (a server, a command) must see the generation the test's changes bump."""
+    if settings.CACHES["state"]["BACKEND"].endswith("LocMemCache"):
+        settings.CACHES = {**settings.CACHES, "state": FILE_STATE_CACHE}
+    return caches["state"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database holds the OECD sectors, the reference data most pages need, loaded once per session
+    (each test's changes are rolled back with its transaction). Tests that bring their own codes, or load
+    them, ask for `no_sectors`."""
+    with django_db_blocker.unblock():
+        call_command("load_sectors", stdout=io.StringIO())
+
+
+@pytest.fixture
 def sectors(db):
-    call_command("load_sectors", stdout=open(os.devnull, "w"))
+    """The OECD sectors. Loaded once per session; a transactional test empties the database at its end (they
+    run after the others), so a later one finds none and loads them again."""
+    from institutions.models import Sector
+
+    if not Sector.objects.exists():
+        call_command("load_sectors", stdout=io.StringIO())
+
+
+@pytest.fixture
+def no_sectors(db):
+    """An empty sector table, for tests that bring their own codes or test loading them. Deleted inside the
+    test's transaction: the next test has them again."""
+    from institutions.models import Sector, SectorCategory
+
+    Sector.objects.all().delete()
+    SectorCategory.objects.all().delete()
 
 
 @pytest.fixture
@@ -61,26 +117,121 @@ def staff(client, django_user_model):
     return user
 
 
+@pytest.fixture(scope="module")
+def _demo_in_module(django_db_setup, django_db_blocker):
+    """The demo data (manage.py load_demo), loaded once for the module that asks for it, in a transaction
+    rolled back after the module's last test. Its rows stay until then: the tests that ask for it come last
+    in theirs. (A worker of `make test` given part of a module loads it for its part.)"""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", stdout=io.StringIO())
+        with django_db_blocker.block():
+            yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(sectors):
-    call_command("load_demo", stdout=open(os.devnull, "w"))
+def demo(_demo_in_module, db):
+    """The demo data, loaded once per module; each test's own changes are rolled back to it (a savepoint)."""
 
 
-# Browser tests: Playwright drives Debian's chromium (nothing can download a browser here).
-# Without chromium they are skipped with a message saying how to enable them; in CI a missing
-# browser is a failure, so they always run there.
+@pytest.fixture
+def directory(no_sectors):
+    """AIMF and four other organisations with a few sectors of their own (tests/search_data.py)."""
+    return make_directory()
+
+
+@pytest.fixture
+def aimf(sectors):
+    """AIMF as on the seed page, with its competences and experiences (tests/factories.py)."""
+    return make_aimf()
+
+
+def redis_up():
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """Both caches on Redis under this run's key prefix (REDIS_KEY_PREFIX); returns the environment variables
+    (CACHE_URL, CACHE_KEY_PREFIX) that make a server started by the test share them. This run's keys are
+    deleted before and after; nothing else in the database is touched."""
+    redis_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
+    }
+    settings.CACHES = {"default": redis_cache, "state": dict(redis_cache)}
+    client = redis.Redis.from_url(REDIS_URL)
+
+    def delete_own_keys():
+        for key in client.scan_iter(match=f"{REDIS_KEY_PREFIX}:*"):
+            client.delete(key)
+
+    delete_own_keys()
+    yield {"CACHE_URL": REDIS_URL, "CACHE_KEY_PREFIX": REDIS_KEY_PREFIX}
+    delete_own_keys()
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """start(env) runs `gunicorn platforma.wsgi` (one worker) from the checkout on a port it chooses itself,
+    waits until it answers and returns its address; every server started is stopped at the end of the test.
+    A server that exits or does not answer within a minute fails the test with its log."""
+    servers = []
+
+    def start(env):
+        log = tmp_path / f"gunicorn-{len(servers)}.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "platforma.wsgi", "--workers", "1", "--bind", "127.0.0.1:0",
+             "--error-logfile", str(log), "--log-level", "info", "--access-logfile", "/dev/null"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        servers.append(process)
+        deadline = time.monotonic() + 60
+        while True:
+            text = log.read_text() if log.exists() else ""
+            listening = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", text)
+            if listening and "Booting worker" in text:
+                return listening.group(1)
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not start (exit code {process.poll()}):\n{text}")
+            time.sleep(0.1)
+
+    yield start
+    for process in servers:
+        os.killpg(process.pid, signal.SIGTERM)
+    for process in servers:
+        process.wait(timeout=30)
+
+
+# Browser tests: Playwright drives Debian's chromium (nothing can download a browser here); the Redis tests
+# need a Redis server. Without them these tests are skipped with a message saying how to enable them; in CI
+# a missing one is a failure, so they always run there.
 
 
 def pytest_collection_modifyitems(config, items):
-    if os.path.exists(CHROMIUM) or shutil.which(CHROMIUM):
-        return
-    if IN_CI:
-        raise pytest.UsageError(f"CI needs chromium for the browser tests, and {CHROMIUM} is missing.")
-    skip = pytest.mark.skip(
-        reason=f"browser tests skipped: {CHROMIUM} not found (sudo apt-get install chromium to run them)"
-    )
-    for item in items:
-        if "browser" in item.keywords:
+    needs = {
+        "browser": (
+            os.path.exists(CHROMIUM) or shutil.which(CHROMIUM),
+            f"{CHROMIUM} not found (sudo apt-get install chromium to run them)",
+        ),
+        "redis": (None, f"no Redis at {REDIS_URL} (sudo apt-get install redis-server to run them)"),
+    }
+    for marker, (available, missing) in needs.items():
+        marked = [item for item in items if marker in item.keywords]
+        if not marked:
+            continue
+        if available is None:
+            available = redis_up()
+        if available:
+            continue
+        if IN_CI:
+            raise pytest.UsageError(f"CI runs every {marker} test, and {missing}.")
+        skip = pytest.mark.skip(reason=f"{marker} tests skipped: {missing}")
+        for item in marked:
             item.add_marker(skip)
 
 

@@ -1,11 +1,9 @@
-"""Small ORM data for the search, filter, feed and export tests (no demo data needed).
-
-Import the fixture in a test module: `from search_data import directory  # noqa: F401`."""
+"""Small ORM data for the search, filter, feed and export tests (no demo data needed): make_directory(), the
+`directory` fixture of tests/conftest.py."""
 
 import datetime
 from decimal import Decimal
 
-import pytest
 from django.db import connection
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
@@ -33,9 +31,8 @@ def _experience(organisation, role, start, end=None, countries=(), sectors=(), d
     return experience
 
 
-@pytest.fixture
-def directory(db):
-    """AIMF (the seed's organisation) and four others, one of them unpublished."""
+def make_directory():
+    """AIMF (the seed's organisation) and four others, one of them unpublished, with their own few sectors."""
     water = SectorCategory.objects.create(
         code="140", name_fr="Distribution d'eau et assainissement", name_en="Water supply & sanitation"
     )

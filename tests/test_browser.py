@@ -5,7 +5,6 @@ import re
 import pytest
 
 from institutions.models import Organisation
-from tests.factories import make_aimf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,11 +13,6 @@ AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
     "resultTypes": ["violations"],
 }
-
-
-@pytest.fixture
-def aimf(sectors):
-    return make_aimf()
 
 
 def visible_text(page):

@@ -4,10 +4,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from partner_fixtures import PASSWORD
 
 from experiences.models import Donor
 from institutions.models import Membership, Organisation
+from tests.partners.partner_forms import PASSWORD
 
 
 @pytest.mark.browser

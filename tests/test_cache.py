@@ -26,7 +26,7 @@ def org(db):
 
 
 @pytest.fixture
-def sector(db):
+def sector(no_sectors):
     from institutions.models import SectorCategory
 
     category = SectorCategory.objects.create(code="140", name_fr="Eau", name_en="Water")
@@ -271,7 +271,7 @@ def test_post_is_never_cached():
     assert len(calls) == 2
 
 
-def test_generation_is_shared_between_processes_without_redis(settings):
+def test_generation_is_shared_between_processes_without_redis(settings, shared_state_cache):
     """Each gunicorn worker is its own process: a change made through one must make the pages cached by
     the others stale, even with no CACHE_URL (the generation lives in the file-based "state" cache)."""
     import subprocess

@@ -8,13 +8,8 @@ OperationalError) is in test_error_pages.py and runs on both databases.
 
 import http.client
 import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -26,17 +21,13 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (a server that can stop)"),
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 class Proxy:
     """127.0.0.1:<port> → the database; stop() cuts every connection and refuses new ones."""
 
     def __init__(self, target_host, target_port):
         self.target = (target_host, int(target_port))
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = 0  # chosen by the system at the first start(), kept for the restarts
         self.sockets = []
         self.listener = None
 
@@ -44,6 +35,7 @@ class Proxy:
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", self.port))
+        self.port = self.listener.getsockname()[1]
         self.listener.listen(16)
         threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
 
@@ -99,13 +91,10 @@ def get(port, path):
 
 
 @pytest.fixture
-def server_through_proxy():
+def server_through_proxy(gunicorn, shared_state_cache):
     db = connection.settings_dict
     proxy = Proxy(db["HOST"] or "127.0.0.1", db["PORT"] or 5432)
     proxy.start()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = dict(os.environ)
     env.update(
         DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@127.0.0.1:{proxy.port}/{db['NAME']}",
@@ -114,22 +103,10 @@ def server_through_proxy():
         # The server's page cache is its own (local memory): this test's changes could not invalidate it.
         PUBLIC_PAGE_CACHE="0",
     )
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [str(gunicorn), "platforma.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
     try:
-        for _ in range(150):
-            try:
-                get(port, "/en/")
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield port, proxy
+        base = gunicorn(env)  # fails the test if the server never starts
+        yield int(base.rsplit(":", 1)[1]), proxy
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
         proxy.stop()
 
 

@@ -6,11 +6,8 @@ import io
 import json
 
 import pytest
-import search_data
 
 from institutions.models import Organisation
-
-directory = search_data.directory  # the shared fixture
 
 
 def body(response):

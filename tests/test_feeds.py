@@ -2,12 +2,10 @@
 
 import feedparser
 import pytest
-import search_data
 
 from institutions.models import Organisation
 from institutions.search import refresh_search_documents
-
-directory = search_data.directory  # the shared fixture
+from tests.search_data import TEXT_QUERIES
 
 
 def parse(client, url, params=None):
@@ -64,7 +62,7 @@ def test_feed_query_count_does_not_grow_with_items(client, directory, django_ass
         [Organisation(name_fr=f"Commune {n:02}", slug=f"commune-{n:02}", country="BE") for n in range(size)]
     )
     refresh_search_documents(Organisation.objects.all())
-    with django_assert_max_num_queries(1 + search_data.TEXT_QUERIES):
+    with django_assert_max_num_queries(1 + TEXT_QUERIES):
         _, feed = parse(client, "/fr/feed/rss/", {"q": "commune"})
     assert len(feed.entries) == size
     with django_assert_max_num_queries(1):

@@ -2,11 +2,8 @@
 pagination edges and malformed input."""
 
 import pytest
-import search_data
 
 from institutions.facets import rebuild_facet_values
-
-directory = search_data.directory  # the shared fixture
 
 ALL = {"aimf", "ville-de-lyon", "region-de-dakar", "ancb"}
 

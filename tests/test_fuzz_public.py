@@ -8,12 +8,9 @@ change nothing."""
 from urllib.parse import quote
 
 import pytest
-import search_data
 from fuzz_strategies import parameters, text, value
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-directory = search_data.directory  # the shared fixture
 
 CRITERIA = [
     "q", "country", "kind", "sector", "worked_in", "experience_sector", "donor", "role",

@@ -39,7 +39,7 @@ def snapshot():
     )
 
 
-def test_needs_the_sectors(db):
+def test_needs_the_sectors(no_sectors):
     with pytest.raises(CommandError, match="load_sectors"):
         generate()
 

@@ -8,15 +8,8 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from tests.factories import make_aimf
-
 LOCALE = Path(settings.BASE_DIR) / "locale" / "fr"
 FRAGMENT = LOCALE / "fragments" / "profile.json"
-
-
-@pytest.fixture
-def aimf(sectors):
-    return make_aimf()
 
 
 @pytest.mark.parametrize(("accept", "target"), [

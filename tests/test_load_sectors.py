@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from institutions.models import Sector, SectorCategory
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.usefixtures("no_sectors")  # each test loads the codes itself
 
 FIXTURES = settings.BASE_DIR / "fixtures"
 SECTORS_CSV = "oecd_dac_sectors.csv"

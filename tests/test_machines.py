@@ -3,17 +3,11 @@
 import xml.etree.ElementTree as ET
 from unittest import mock
 
-import pytest
 from django.db import OperationalError, connection
 
 from tests.factories import make_aimf
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
-
-
-@pytest.fixture
-def aimf(sectors):
-    return make_aimf()
 
 
 def test_sitemap_lists_published_profiles_and_search_in_both_languages(client, aimf, sectors):

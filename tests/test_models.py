@@ -1,12 +1,10 @@
 """Every validation rule of the data model: a case that passes and a case refused with a clear message."""
 
-import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
@@ -24,8 +22,7 @@ def english():
 
 
 @pytest.fixture
-def sectors():
-    call_command("load_sectors", stdout=io.StringIO())
+def sectors(sectors):
     return Sector.objects.active()
 
 

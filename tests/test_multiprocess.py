@@ -1,44 +1,21 @@
 """Several app servers, one PostgreSQL, one Redis: an edit is visible at once through every server.
 
-Two gunicorn processes serve the test database with CACHE_URL on Redis (database 15, used only by tests);
-the test process edits through the ORM with the same cache, so its signals bump the shared generation.
-Skipped unless the tests run on PostgreSQL and Redis answers on 127.0.0.1:6379.
+Two gunicorn processes serve the test database with CACHE_URL on Redis under this run's own key prefix
+(conftest.py's shared_cache); the test process edits through the ORM with the same cache, so its signals
+bump the shared generation. Skipped unless the tests run on PostgreSQL; Redis on 127.0.0.1:6379 is needed
+(a skip outside CI, a failure in CI).
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def _redis_up():
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
-    pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379"),
+    pytest.mark.redis,
 ]
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url):
@@ -54,65 +31,16 @@ def _database_url():
 
 
 @pytest.fixture
-def shared_cache(settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
-        "state": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
-    }
-    from django.core.cache import cache
-
-    cache.clear()  # database 15 belongs to the tests
-    yield cache
-    cache.clear()
-
-
-@pytest.fixture
-def two_servers(transactional_db, shared_cache):
+def two_servers(transactional_db, shared_cache, gunicorn):
     env = dict(
         os.environ,
         DATABASE_URL=_database_url(),
-        CACHE_URL=REDIS_URL,
+        **shared_cache,
         DEBUG="1",
         PUBLIC_PAGE_CACHE="1",
         DB_CONN_MAX_AGE="0",
     )
-    servers = []
-    try:
-        for _ in range(2):
-            port = _free_port()
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "platforma.wsgi",
-                    "--workers",
-                    "1",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            servers.append((process, f"http://127.0.0.1:{port}"))
-        for process, base in servers:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    _get(base + "/fr/")
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"app server {base} did not start")
-                    time.sleep(0.3)
-        yield [base for _p, base in servers]
-    finally:
-        for process, _base in servers:
-            process.terminate()
-        for process, _base in servers:
-            process.wait(timeout=30)
+    return [gunicorn(env) for _ in range(2)]
 
 
 def test_edit_is_visible_at_once_through_every_server(two_servers):

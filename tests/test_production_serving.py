@@ -31,6 +31,7 @@ def test_hashed_static_file_is_cached_for_a_year_and_compressed(production_stati
     css = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page)
     assert css, "the page links the hashed stylesheet"
     response = production_static.get(css.group(1), HTTP_ACCEPT_ENCODING="gzip")
+    response.close()  # a file response: its file is not read here
     assert response.status_code == 200
     max_age = int(re.search(r"max-age=(\d+)", response["Cache-Control"]).group(1))
     assert max_age >= 31536000
@@ -42,6 +43,7 @@ def test_hashed_static_file_is_cached_for_a_year_and_compressed(production_stati
 def test_unhashed_static_file_is_cached_briefly(production_static):
     # The same file under its plain name may change with the next deploy: a short lifetime only.
     response = production_static.get("/static/css/site.css")
+    response.close()
     assert response.status_code == 200
     max_age = int(re.search(r"max-age=(\d+)", response["Cache-Control"]).group(1))
     assert max_age < 3600

@@ -25,11 +25,6 @@ def profile_url(lang, slug="aimf", name="directory:profile"):
         return reverse(name, kwargs={"slug": slug})
 
 
-@pytest.fixture
-def aimf(sectors):
-    return make_aimf()
-
-
 # --- Every field of the seed, in English and in French -------------------------------------------
 
 

@@ -16,7 +16,7 @@ TRANSLATED = {
 
 
 @pytest.fixture
-def thies(db):
+def thies(no_sectors):
     water = SectorCategory.objects.create(code="140", name_fr="Eau", name_en="Water")
     drinking = Sector.objects.create(code="14030", name_fr="Eau potable", name_en="Drinking water", category=water)
     policy = Sector.objects.create(code="14010", name_fr="Politique de l'eau", name_en="Water policy", category=water)

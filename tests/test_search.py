@@ -1,15 +1,13 @@
 """Free-text search (institutions/search.py) and the search page."""
 
 import pytest
-import search_data
 from django.core.management import get_commands
 from django.db import connection
 
 from institutions.facets import rebuild_facet_values
 from institutions.models import Organisation, SearchEntry
 from institutions.search import MAX_QUERY_LENGTH, clean_query, fold, refresh_search_documents
-
-directory = search_data.directory  # the shared fixture
+from tests.search_data import TEXT_QUERIES
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL search only")
 
@@ -227,7 +225,6 @@ def test_print_view_lists_every_match_without_pagination(client, directory):
 # and donors (2 more) are kept in the cache for the directory's generation.
 PAGE_QUERIES = 7
 LABEL_QUERIES = 2
-TEXT_QUERIES = search_data.TEXT_QUERIES
 
 
 @pytest.mark.parametrize("size", [5, 40])

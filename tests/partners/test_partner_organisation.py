@@ -3,10 +3,9 @@
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from partner_fixtures import *  # noqa: F401,F403
-from partner_fixtures import organisation_data
 
 from institutions.models import Organisation
+from tests.partners.partner_forms import organisation_data
 
 
 def edit_url(lang, organisation):

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-import search_data
 from django.contrib.auth.tokens import default_token_generator
 from django.db import connection
 from django.test import Client
@@ -19,17 +18,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.html import escape
 from django.utils.http import urlsafe_base64_encode
-from partner_fixtures import *  # noqa: F401,F403  (fixtures)
-from partner_fixtures import (
-    PASSWORD,
-    _fast_password_hasher,  # noqa: F401  (autouse; "import *" skips it)
-)
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Organisation
-
-directory = search_data.directory  # the shared fixture
-
+from tests.partners.partner_forms import (
+    PASSWORD,
+)
 
 # Columns shorter than the full payload (PostgreSQL refuses longer text) get a shorter one.
 LIMITS = {"zip_code": 20, "telephone": 40, "fax": 40, "acronym": 50, "donor_acronym": 50}
@@ -270,7 +264,7 @@ def test_every_partner_post_without_the_token_is_refused(csrf_client, aimf, expe
 
 def test_the_same_post_with_the_token_is_accepted(csrf_client, aimf, owner):
     """The refusals above are the token's doing: with it, the same client gets through."""
-    from partner_fixtures import organisation_data
+    from tests.partners.partner_forms import organisation_data
 
     csrf_client.get("/en/partners/organisations/aimf/")
     token = csrf_client.cookies["csrftoken"].value

@@ -18,16 +18,14 @@ from django.utils.http import urlsafe_base64_encode
 from fuzz_strategies import NASTY, text, values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from partner_fixtures import *  # noqa: F401,F403  (fixtures)
-from partner_fixtures import (
+
+from experiences.models import Funding
+from tests.partners.partner_forms import (
     PASSWORD,
-    _fast_password_hasher,  # noqa: F401  (autouse; "import *" skips it)
     competence_data,
     experience_data,
     organisation_data,
 )
-
-from experiences.models import Funding
 
 fuzz = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

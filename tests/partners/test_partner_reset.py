@@ -1,5 +1,6 @@
 """Password reset (no account enumeration, link works once) and invitations (command and admin action)."""
 
+import io
 import re
 
 import pytest
@@ -9,10 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
-from partner_fixtures import *  # noqa: F401,F403
-from partner_fixtures import PASSWORD
 
 from institutions.models import Membership
+from tests.partners.partner_forms import PASSWORD
 
 NEW_PASSWORD = "Un-nouveau-mot-de-passe-42"
 
@@ -98,7 +98,7 @@ def test_invite_command_creates_the_account_and_the_link_works_once(client, aimf
         "aimf",
         "--language",
         "en",
-        stdout=open("/dev/null", "w"),
+        stdout=io.StringIO(),
     )
     user = Membership.objects.get(organisation=aimf).user
     assert user.email == "new.partner@mairie.example"
@@ -118,7 +118,7 @@ def test_invite_command_creates_the_account_and_the_link_works_once(client, aimf
 
 
 def test_invite_command_in_french_by_default_and_for_an_existing_user(owner, ouaga):
-    call_command("invite_partner", owner.email, "ouaga", stdout=open("/dev/null", "w"))
+    call_command("invite_partner", owner.email, "ouaga", stdout=io.StringIO())
     assert Membership.objects.filter(user=owner, organisation=ouaga).exists()
     owner.refresh_from_db()
     assert owner.check_password(PASSWORD)  # keeps their password until the link is used
@@ -136,7 +136,7 @@ def test_invite_command_refuses_bad_input(db, aimf):
 
 
 def test_an_invited_partner_who_lost_the_mail_can_ask_for_a_reset(client, aimf):
-    call_command("invite_partner", "late@mairie.example", "aimf", stdout=open("/dev/null", "w"))
+    call_command("invite_partner", "late@mairie.example", "aimf", stdout=io.StringIO())
     mail.outbox.clear()
     client.post(url("fr", "password_reset"), {"email": "late@mairie.example"})
     assert len(mail.outbox) == 1

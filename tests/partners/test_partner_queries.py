@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 from django.urls import reverse
-from partner_fixtures import *  # noqa: F401,F403
 
 from experiences.models import Experience, Funding
 from institutions.models import Competence

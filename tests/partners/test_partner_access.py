@@ -7,8 +7,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from partner_fixtures import *  # noqa: F401,F403
-from partner_fixtures import PASSWORD, organisation_data
+
+from tests.partners.partner_forms import PASSWORD, organisation_data
 
 LANGS = ["fr", "en"]
 

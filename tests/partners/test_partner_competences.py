@@ -5,10 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from partner_fixtures import *  # noqa: F401,F403
-from partner_fixtures import competence_data
 
 from institutions.models import Competence
+from tests.partners.partner_forms import competence_data
 
 
 def edit_url(lang, organisation):

@@ -1,14 +1,16 @@
 from django.core.management.base import BaseCommand
 
 from institutions.models import Organisation
-from institutions.search import refresh_search_documents
+from institutions.search import rebuild_search_words, refresh_search_documents
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute every organisation's search document (the accent-folded text free-text search looks at). "
-        "Saving through the site or the admin does this already; run it after bulk imports that bypass "
-        "model signals. Writes only the search entries (institutions_searchentry) whose text changed."
+        "Recompute every organisation's search entry (the accent-folded text free-text search looks at, and "
+        "its vectors on PostgreSQL or its FTS5 row on SQLite), then, on PostgreSQL, the list of words typo "
+        "suggestions choose from. Saving through the site or the admin does this already; run it after "
+        "migrating and after bulk imports that bypass model signals. Writes only the search entries "
+        "(institutions_searchentry) whose text changed, and the words table (institutions_searchword)."
     )
 
     def add_arguments(self, parser):
@@ -17,3 +19,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = refresh_search_documents(Organisation.objects.all(), batch_size=options["batch_size"])
         self.stdout.write(f"{count} search documents updated.")
+        words = rebuild_search_words()
+        if words:
+            self.stdout.write(f"{words} words offered to typo suggestions.")

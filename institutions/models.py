@@ -158,6 +158,9 @@ class SearchEntry(models.Model):
         Organisation, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
     )
     document = models.TextField(blank=True, default="")
+    # The start of the document's first line (names): matches equally relevant are listed by it, read from
+    # the row itself (a join to the organisations cost more than the search at 100,000).
+    names = models.CharField(max_length=100, blank=True, default="")
     name_vector = SearchVectorField(null=True, editable=False)
     sector_vector = SearchVectorField(null=True, editable=False)
     vector = SearchVectorField(null=True, editable=False)

@@ -54,6 +54,11 @@ class Migration(migrations.Migration):
         migrations.RunPython(run_on("postgresql", PG_OLD), migrations.RunPython.noop, elidable=False),
         migrations.AddField(
             model_name="searchentry",
+            name="names",
+            field=models.CharField(blank=True, default="", max_length=100),
+        ),
+        migrations.AddField(
+            model_name="searchentry",
             name="name_vector",
             field=SearchVectorField(editable=False, null=True),
         ),

@@ -40,7 +40,7 @@ import snowballstemmer
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramSimilarity
 from django.db import connections, transaction
 from django.db.models import Case, F, Func, IntegerField, Lookup, Prefetch, Q, TextField, Value, When
-from django.db.models.functions import Concat
+from django.db.models.functions import Collate, Concat
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import translation
 from django_countries import countries
@@ -159,12 +159,13 @@ def _with_related(queryset):
     )
 
 
-def refresh_search_documents(queryset, batch_size=500, create=True):
+def refresh_search_documents(queryset, batch_size=500, create=True, force=False):
     """Recompute the search entries of these organisations, in batches (a few queries per batch).
 
     Writes only entries whose text changed (an upsert): no history entry, no `updated`/`version` change.
     create=False only updates existing entries: an experience deleted along with its organisation must
-    not bring back the entry the same cascade deletes. Returns how many entries were written."""
+    not bring back the entry the same cascade deletes. force=True writes every entry, changed or not
+    (after a change of how entries are indexed). Returns how many entries were written."""
     organisations = _with_related(queryset.order_by("pk").select_related("search_entry"))
     changed, count = {}, 0
     for organisation in organisations.iterator(chunk_size=batch_size):
@@ -172,7 +173,7 @@ def refresh_search_documents(queryset, batch_size=500, create=True):
         if stored is None and not create:
             continue
         document = build_document(organisation)
-        if document != stored:
+        if force or document != stored:
             changed[organisation.pk] = document
         if len(changed) >= batch_size:
             count += _save_entries(changed, queryset.db)
@@ -262,7 +263,7 @@ def _ranked_postgresql(q, using):
             band=Case(When(by_name, then=Value(0)), When(by_sector, then=Value(1)), default=Value(2)),
             rank=Case(When(by_name, then=SearchRank(F("name_vector"), query)), default=Value(0.0)),
         )
-        .order_by("band", "-rank", "names", "pk")
+        .order_by("band", "-rank", Collate("names", "C"), "pk")  # folded text: byte order is enough
         .values_list("pk", "band")
     )
     connection = connections[using]
@@ -417,9 +418,13 @@ def _ranked_sqlite(q, using):
 # --- searching --------------------------------------------------------------------------------------
 
 
+_JOINED = re.compile(r"(?<=\w)-(?=\w)")  # "Saint-Fictif", "ANE-AL"; not the "-" of "-word"
+
+
 def _ranked(q, using):
-    """[(organisation id, band)] in relevance order."""
-    q = clean_query(q)
+    """[(organisation id, band)] in relevance order. A hyphenated word is looked for as its words:
+    PostgreSQL would otherwise want the whole compound ("saint-fictif" is not in "saint-fictif-des-pres")."""
+    q = _JOINED.sub(" ", clean_query(q))
     if not q:
         return []
     if connections[using].vendor == "postgresql":

@@ -23,6 +23,9 @@ PG_OLD = [
 ]
 PG_INDEXES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    # Results are sorted by `names`: kept in the row, uncompressed, or every comparison of the sort would
+    # fetch it from out-of-row storage again (2.3 s instead of 30 ms for 7,760 matches).
+    "ALTER TABLE institutions_searchentry ALTER COLUMN names SET STORAGE PLAIN",
     "CREATE INDEX searchentry_name_vector ON institutions_searchentry USING gin (name_vector)",
     "CREATE INDEX searchentry_sector_vector ON institutions_searchentry USING gin (sector_vector)",
     "CREATE INDEX searchentry_vector ON institutions_searchentry USING gin (vector)",

@@ -15,9 +15,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--force", action="store_true", help="rewrite every entry, even unchanged ones (after a change of indexing)"
+        )
 
     def handle(self, *args, **options):
-        count = refresh_search_documents(Organisation.objects.all(), batch_size=options["batch_size"])
+        count = refresh_search_documents(
+            Organisation.objects.all(), batch_size=options["batch_size"], force=options["force"]
+        )
         self.stdout.write(f"{count} search documents updated.")
         words = rebuild_search_words()
         if words:

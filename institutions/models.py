@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -152,19 +153,26 @@ class Organisation(models.Model):
 
 
 class SearchEntry(models.Model):
-    """What free-text search reads for one organisation, in a narrow table of its own.
+    """What free-text search reads for one organisation, in a narrow table of its own (institutions.search).
 
-    `document` is the accent-folded text of everything search looks at (names and acronym on the first
-    line, then city, descriptions, experiences, donors), kept up to date by institutions.search. On
-    PostgreSQL the table also holds generated tsvector columns with GIN indexes (migration
-    0004_search_entry). Why a table of its own: a common word matches half the directory, and PostgreSQL
-    visits the table row of every match; rows of a few dozen bytes (the text itself stored apart) are
-    read several times faster than the organisation rows with their descriptions."""
+    `document` is the accent-folded text of everything search looks at, on three lines, one per relevance
+    band: names and acronym; sectors (codes and names of competences, their categories, and experiences'
+    sectors); everything else. On PostgreSQL the vectors hold the French and English stems of the first
+    line, of the first two, and of all three (weighted A, B, C), each with a GIN index (migration 0005);
+    on SQLite they stay empty and an FTS5 table holds the stems instead. Why a table of its own: a common
+    word matches half the directory, and PostgreSQL visits the row of every match; rows of a few dozen bytes
+    (large values stored apart) are read several times faster than the organisation rows."""
 
     organisation = models.OneToOneField(
         Organisation, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
     )
     document = models.TextField(blank=True, default="")
+    # The start of the document's first line (names): matches equally relevant are listed by it, read from
+    # the row itself (a join to the organisations cost more than the search at 100,000).
+    names = models.CharField(max_length=100, blank=True, default="")
+    name_vector = SearchVectorField(null=True, editable=False)
+    sector_vector = SearchVectorField(null=True, editable=False)
+    vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("search entry")
@@ -195,6 +203,16 @@ class FacetValue(models.Model):
 
     def __str__(self):
         return f"{self.organisation_id} {self.facet}={self.value}"
+
+
+class SearchWord(models.Model):
+    """A word of some search document (PostgreSQL only): a misspelt query word is compared with these by
+    trigram similarity to suggest a correction (institutions.search.suggestion)."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+
+    def __str__(self):
+        return self.word
 
 
 class Competence(models.Model):

@@ -1,35 +1,54 @@
-"""Free-text search: the one place that knows how text is matched, per database.
+"""Free-text search: the one place that knows how text is matched and ranked, per database.
 
-Every organisation has a SearchEntry (models.py) holding an accent-folded, lower-cased document (names and
-acronym on the first line, everything else after it). Queries are folded the same way in Python, so
-PostgreSQL needs no unaccent extension and SQLite can match with a plain LIKE.
+Public interface (what the search pages call):
 
-- PostgreSQL: full-text search with French and English stemming (OR-ed) on the entry's generated `vector`,
-  plus pg_trgm word similarity so that a typo ("Ouagadogou") still finds the record when no document holds
-  the words themselves.
-- Other databases (SQLite): every word must occur in the document.
+- `ranked_ids(q, using="default") -> list[int]`: the ids of ALL organisations matching q, published or not
+  (the caller intersects with its criteria), in relevance order: by band (name or acronym match, then
+  sector match, then the rest), then rank within the band, then name.
+- `suggestion(q, using="default") -> str | None`: q with each word that matches nothing replaced by the most
+  similar word of the directory ("ouagadogou" -> "ouagadougou"); None when every word matches, nothing is
+  similar enough, or on SQLite.
+- `clean_query(q)`: q folded (accents and case) and cut at a word when over-long; the one place that bounds
+  a query.
 
-A search gives ids (TextMatches): the organisations matching, and those matching by name or acronym.
-Relevance is "name matches first, then the others, each group by name": predictable, and cheap at any
-size. (Ranking every match by ts_rank read the whole vector of every matching organisation: 1.5–2.5 s for
-a common word at 100,000 organisations.) The filters call `text_matches` and `restrict` and don't care
-which database runs.
+How. Every organisation has a SearchEntry (models.py): an accent-folded document on three lines, one per
+band: (1) names and acronym; (2) sectors: codes and names, in both languages, of its competences, their
+categories and its experiences' sectors; (3) everything else: city, country and kind in both languages,
+descriptions, experiences' titles, objectives, results and countries, donors' names and acronyms. Signals
+keep it current on every edit (connect_signals); `manage.py refresh_search` rebuilds all of them. Matching is
+by word, stemmed in French and in English (a word matches if either stem does), documents and queries folded
+by the same function, so "eau" finds "eaux" and never "Réseau".
+
+- PostgreSQL: websearch_to_tsquery (quotes for a phrase, -word to exclude, "or"), French OR English, on
+  three GIN-indexed vectors: the names, the names and sectors, the whole document weighted A/B/C. The band
+  is the first vector that matches; within a band, ts_rank of the names-and-sectors vector (small, so
+  cheap: ranking by the whole vector read every match's text, 1.5–2.5 s for a common word at 100,000
+  organisations). Typos: `suggestion` compares the unknown word with SearchWord (every word of the
+  documents) by trigram similarity (pg_trgm).
+- SQLite: an FTS5 table (migration 0005) holding the French and the English stems (snowballstemmer) of each
+  band, one column per band and language; bm25 within a band. The query keeps the same syntax.
 """
 
 import json
 import re
+import threading
 import unicodedata
+from functools import cache
 from typing import NamedTuple
 
-from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
+import snowballstemmer
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramSimilarity
 from django.db import connections, transaction
-from django.db.models import Case, F, Func, IntegerField, Lookup, Prefetch, TextField, Value, When
-from django.db.models.signals import post_delete, post_save
+from django.db.models import Case, F, Func, IntegerField, Lookup, Prefetch, Q, TextField, Value, When
+from django.db.models.functions import Collate, Concat
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import translation
+from django_countries import countries
 
-from .models import Organisation, SearchEntry
+from .models import Competence, Organisation, SearchEntry, SearchWord
 
 MAX_QUERY_LENGTH = 200  # characters kept from `q`: longer input is cut at a word boundary
-MAX_WORDS = 12  # SQLite: one LIKE per word
+MAX_SUGGESTED_WORDS = 8  # suggestion(): words looked up, each one or two indexed queries
 
 # Letters NFKD does not decompose into a base letter plus accents.
 _LIGATURES = str.maketrans(
@@ -49,6 +68,7 @@ _LIGATURES = str.maketrans(
     }
 )
 _SPACES = re.compile(r"[\s\x00-\x1f\x7f]+")
+_WORD = re.compile(r"\w+")
 
 
 def fold(text):
@@ -69,26 +89,41 @@ def clean_query(q):
 # --- the document -----------------------------------------------------------------------------------
 
 
+@cache
+def _in_both_languages(kind, code):
+    """(French, English) name of a country code or organisation kind."""
+    names = []
+    for language in ("fr", "en"):
+        with translation.override(language):
+            names.append(str(countries.name(code) if kind == "country" else Organisation.Kind(code).label))
+    return names
+
+
+def _sector_text(sector, with_category):
+    parts = [sector.code, sector.name_fr, sector.name_en]
+    if with_category:
+        parts += [sector.category.code, sector.category.name_fr, sector.category.name_en]
+    return parts
+
+
 def build_document(organisation):
-    """Names and acronym on the first line (ranking looks at it), the rest of the text after it.
+    """The three lines of an organisation's document (see the module's docstring).
 
-    Uses organisation.experiences.all() and each experience's fundings.all() (prefetch them in bulk)."""
-    experiences = list(organisation.experiences.all())
-    donors = [
-        (funding.donor.name_fr, funding.donor.name_en, funding.donor.acronym)
-        for experience in experiences
-        for funding in experience.fundings.all()
-    ]
-    return document_text(organisation, experiences, donors)
-
-
-def document_text(organisation, experiences, donors):
-    """The document from plain inputs (also unsaved instances: the bulk generator calls this):
-    organisation, its experiences, and (name_fr, name_en, acronym) of each funding's donor."""
-    head = [organisation.name_fr, organisation.name_en, organisation.acronym]
-    body = [organisation.city, organisation.description_fr, organisation.description_en]
-    for experience in experiences:
-        body += [
+    Reads competences (with sector and category), experiences, and each experience's sectors, countries and
+    fundings (with donor) through .all(): prefetch them in bulk (refresh_search_documents does)."""
+    names = [organisation.name_fr, organisation.name_en, organisation.acronym]
+    sectors = []
+    for competence in organisation.competences.all():
+        sectors += _sector_text(competence.sector, with_category=True)
+    rest = [organisation.city]
+    if organisation.country:
+        rest += _in_both_languages("country", organisation.country.code)
+    if organisation.kind in Organisation.Kind.values:
+        rest += _in_both_languages("kind", organisation.kind)
+    rest += [organisation.description_fr, organisation.description_en]
+    places, donors = [], []
+    for experience in organisation.experiences.all():
+        rest += [
             experience.title_fr,
             experience.title_en,
             experience.objectives_fr,
@@ -96,41 +131,54 @@ def document_text(organisation, experiences, donors):
             experience.results_fr,
             experience.results_en,
         ]
-    # A donor funding several actions is named once.
-    body += list(dict.fromkeys(name for donor in donors for name in donor))
-    head_text = " ".join(dict.fromkeys(part for part in map(fold, head) if part))
-    body_text = " ".join(part for part in map(fold, body) if part)
-    return f"{head_text}\n{body_text}"
+        for sector in experience.sectors.all():
+            sectors += _sector_text(sector, with_category=False)
+        for place in experience.countries.all():
+            places += _in_both_languages("country", place.country.code)
+        for funding in experience.fundings.all():
+            donors += [funding.donor.name_fr, funding.donor.name_en, funding.donor.acronym]
+    # A sector, country or donor named several times is written once.
+    return "\n".join(_line(parts) for parts in (names, sectors, rest + places + donors))
 
 
-def refresh_search_documents(queryset, batch_size=500, create=True):
+def _line(parts):
+    return " ".join(dict.fromkeys(text for text in map(fold, parts) if text))
+
+
+def _with_related(queryset):
+    from experiences.models import Experience, ExperienceCountry, Funding
+
+    from .models import Sector
+
+    return queryset.prefetch_related(
+        Prefetch("competences", queryset=Competence.objects.select_related("sector__category").order_by("rank", "pk")),
+        Prefetch("experiences", queryset=Experience.objects.order_by("pk")),
+        Prefetch("experiences__sectors", queryset=Sector.objects.order_by("code")),
+        Prefetch("experiences__countries", queryset=ExperienceCountry.objects.order_by("pk")),
+        Prefetch("experiences__fundings", queryset=Funding.objects.select_related("donor").order_by("pk")),
+    )
+
+
+def refresh_search_documents(queryset, batch_size=500, create=True, force=False):
     """Recompute the search entries of these organisations, in batches (a few queries per batch).
 
     Writes only entries whose text changed (an upsert): no history entry, no `updated`/`version` change.
     create=False only updates existing entries: an experience deleted along with its organisation must
-    not bring back the entry the same cascade deletes."""
-    from experiences.models import Experience, Funding
-
-    organisations = (
-        queryset.order_by("pk")
-        .select_related("search_entry")
-        .prefetch_related(
-            Prefetch("experiences", queryset=Experience.objects.order_by("pk")),
-            Prefetch("experiences__fundings", queryset=Funding.objects.select_related("donor").order_by("pk")),
-        )
-    )
-    changed, count = [], 0
+    not bring back the entry the same cascade deletes. force=True writes every entry, changed or not
+    (after a change of how entries are indexed). Returns how many entries were written."""
+    organisations = _with_related(queryset.order_by("pk").select_related("search_entry"))
+    changed, count = {}, 0
     for organisation in organisations.iterator(chunk_size=batch_size):
         stored = _stored_document(organisation)
         if stored is None and not create:
             continue
         document = build_document(organisation)
-        if document != stored:
-            changed.append(SearchEntry(organisation_id=organisation.pk, document=document))
+        if force or document != stored:
+            changed[organisation.pk] = document
         if len(changed) >= batch_size:
-            count += _save_entries(changed)
-            changed = []
-    return count + _save_entries(changed)
+            count += _save_entries(changed, queryset.db)
+            changed = {}
+    return count + _save_entries(changed, queryset.db)
 
 
 def _stored_document(organisation):
@@ -140,109 +188,362 @@ def _stored_document(organisation):
         return None
 
 
-def _save_entries(entries):
-    """Insert or update SearchEntry rows (one query)."""
-    if entries:
-        SearchEntry.objects.bulk_create(
-            entries, update_conflicts=True, unique_fields=["organisation"], update_fields=["document"]
+def _save_entries(documents, using):
+    """Write {organisation id: document}: the entries, then what each database searches."""
+    if not documents:
+        return 0
+    SearchEntry.objects.using(using).bulk_create(
+        [
+            SearchEntry(organisation_id=pk, document=document, names=document.split("\n", 1)[0][:100])
+            for pk, document in documents.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["organisation"],
+        update_fields=["document", "names"],
+    )
+    vendor = connections[using].vendor
+    if vendor == "postgresql":
+        _write_vectors(documents, using)
+        SearchWord.objects.using(using).bulk_create(
+            [SearchWord(word=word) for word in sorted(_words(documents.values()))], ignore_conflicts=True
         )
-    return len(entries)
+    elif vendor == "sqlite":
+        _write_fts(documents, using)
+    return len(documents)
+
+
+def _words(documents):
+    """The words a typo may be corrected to: letters, 3 to 100 of them."""
+    return {
+        word for document in documents for word in _WORD.findall(document) if 3 <= len(word) <= 100 and word.isalpha()
+    }
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------------
+
+CONFIGS = ("french", "english")
+
+
+def _document_line(number):
+    return Func(F("document"), Value("\n"), Value(number), function="split_part", output_field=TextField())
+
+
+def _stems(expression, weight=None):
+    """French and English stems of a text expression, as one tsvector."""
+    french, english = (SearchVector(expression, config=config, weight=weight) for config in CONFIGS)
+    return french + english
+
+
+def _write_vectors(documents, using):
+    names, sectors, rest = (_document_line(n) for n in (1, 2, 3))
+    SearchEntry.objects.using(using).filter(pk__in=list(documents)).update(
+        name_vector=_stems(names),
+        sector_vector=_stems(Concat(names, Value(" "), sectors, output_field=TextField())),
+        vector=_stems(names, "A") + _stems(sectors, "B") + _stems(rest, "C"),
+    )
+
+
+def _pg_query(q, search_type="websearch"):
+    french, english = (SearchQuery(q, config=config, search_type=search_type) for config in CONFIGS)
+    return french | english
+
+
+def _ranked_postgresql(q, using):
+    """Each band's ids come from its GIN index (no vector read), and so does the whole match, which the
+    planner would rather read row by row when a word is common: it does not count that checking a row means
+    fetching its vector from out-of-row storage (10x slower at 100,000 organisations). Hence no sequential
+    scan for this one statement, and ts_rank only for the matches of the names (small vectors)."""
+    query = _pg_query(q)
+    entries = SearchEntry.objects.using(using)
+    by_name = Q(pk__in=entries.filter(name_vector=query).values("pk"))
+    by_sector = Q(pk__in=entries.filter(sector_vector=query).values("pk"))
+    ranked = (
+        entries.filter(vector=query)
+        .annotate(
+            band=Case(When(by_name, then=Value(0)), When(by_sector, then=Value(1)), default=Value(2)),
+            rank=Case(When(by_name, then=SearchRank(F("name_vector"), query)), default=Value(0.0)),
+        )
+        .order_by("band", "-rank", Collate("names", "C"), "pk")  # folded text: byte order is enough
+        .values_list("pk", "band")
+    )
+    connection = connections[using]
+    caller_transaction = connection.in_atomic_block
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        rows = list(ranked)
+        if caller_transaction:  # it goes on after this block: restore the setting at once
+            cursor.execute("SET LOCAL enable_seqscan = on")
+    return rows
+
+
+def suggestion(q, using="default"):
+    """q with its unknown words replaced by the most similar known ones (see the module's docstring)."""
+    q = clean_query(q)
+    if not q or connections[using].vendor != "postgresql":
+        return None
+    entries, words = SearchEntry.objects.using(using), SearchWord.objects.using(using)
+    corrected, changed = [], False
+    for word in q.split()[:MAX_SUGGESTED_WORDS]:
+        bare = word.strip('"-')
+        if bare.isalpha() and not entries.filter(vector=_pg_query(bare, "plain")).exists():
+            similar = (
+                words.filter(word__trigram_similar=bare)
+                .annotate(similarity=TrigramSimilarity("word", bare))
+                .order_by("-similarity", "word")
+                .values_list("word", flat=True)
+                .first()
+            )
+            if similar:
+                word, changed = word.replace(bare, similar), True
+        corrected.append(word)
+    return " ".join(corrected) if changed else None
+
+
+def rebuild_search_words(using="default"):
+    """PostgreSQL: make SearchWord exactly the words of the current documents (edits only ever add words).
+    Returns how many there are."""
+    if connections[using].vendor != "postgresql":
+        return 0
+    documents = SearchEntry.objects.using(using).values_list("document", flat=True)
+    words = sorted(_words(documents.iterator(chunk_size=2000)))
+    with transaction.atomic(using=using):
+        SearchWord.objects.using(using).all().delete()
+        SearchWord.objects.using(using).bulk_create([SearchWord(word=word) for word in words], batch_size=5000)
+    return len(words)
+
+
+# --- SQLite -----------------------------------------------------------------------------------------
+
+FTS_COLUMNS = [(f"names_{lang}", f"sectors_{lang}", f"rest_{lang}") for lang in ("fr", "en")]
+_FTS_DELETE = "DELETE FROM institutions_searchentry_fts WHERE rowid = %s"
+_FTS_INSERT = (
+    "INSERT INTO institutions_searchentry_fts "
+    "(rowid, names_fr, sectors_fr, rest_fr, names_en, sectors_en, rest_en) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
+# Band: 0 when the query matches the names, 1 when it matches names and sectors, else 2; then bm25 (lower
+# is better; names weigh most), then the document (whose first line is the names).
+_FTS_RANKED = (
+    "SELECT institutions_searchentry_fts.rowid, CASE "
+    "WHEN institutions_searchentry_fts.rowid IN "
+    "(SELECT rowid FROM institutions_searchentry_fts WHERE institutions_searchentry_fts MATCH %s) THEN 0 "
+    "WHEN institutions_searchentry_fts.rowid IN "
+    "(SELECT rowid FROM institutions_searchentry_fts WHERE institutions_searchentry_fts MATCH %s) THEN 1 "
+    "ELSE 2 END AS band "
+    "FROM institutions_searchentry_fts "
+    "JOIN institutions_searchentry ON institutions_searchentry.organisation_id = institutions_searchentry_fts.rowid "
+    "WHERE institutions_searchentry_fts MATCH %s "
+    "ORDER BY band, bm25(institutions_searchentry_fts, 10.0, 3.0, 1.0, 10.0, 3.0, 1.0), "
+    "institutions_searchentry.document, institutions_searchentry_fts.rowid"
+)
+_local = threading.local()  # snowball stemmers keep state between calls: one per thread
+
+
+def _stemmers():
+    if not hasattr(_local, "stemmers"):
+        _local.stemmers = [snowballstemmer.stemmer(language) for language in CONFIGS]
+    return _local.stemmers
+
+
+def _stemmed(words):
+    """([French stems], [English stems]) of folded words."""
+    return tuple(stemmer.stemWords(words) for stemmer in _stemmers())
+
+
+def _write_fts(documents, using):
+    rows = []
+    for pk, document in documents.items():
+        lines = (document.split("\n") + ["", ""])[:3]
+        french, english = zip(*(_stemmed(_WORD.findall(line)) for line in lines), strict=True)
+        rows.append((pk, *(" ".join(stems) for stems in french), *(" ".join(stems) for stems in english)))
+    with connections[using].cursor() as cursor:
+        cursor.executemany(_FTS_DELETE, [(pk,) for pk in documents])
+        cursor.executemany(_FTS_INSERT, rows)
+
+
+class _Term(NamedTuple):
+    words: list  # one word, or a quoted phrase's words
+    excluded: bool
+
+
+_TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+
+
+def _terms(q):
+    """q read as websearch_to_tsquery reads it: groups separated by "or", each a list of _Terms."""
+    groups = [[]]
+    for minus, phrase, minus_word, word in _TERM.findall(q):
+        if word == "or" and groups[-1]:
+            groups.append([])
+            continue
+        words = _WORD.findall(phrase if phrase or not word else word)
+        if words:
+            groups[-1].append(_Term(words, bool(minus or minus_word)))
+    return groups
+
+
+def _fts_query(groups, bands):
+    """The FTS5 query of these groups, positive terms looked for in the first `bands` bands only."""
+
+    def columns(lang):
+        return " ".join(FTS_COLUMNS[lang][:bands])
+
+    def term(words):
+        french, english = _stemmed(words)
+        return f'({{{columns(0)}}} : "{" ".join(french)}" OR {{{columns(1)}}} : "{" ".join(english)}")'
+
+    def excluded(words):
+        french, english = _stemmed(words)
+        every = " ".join(FTS_COLUMNS[0] + FTS_COLUMNS[1])
+        return f'({{{every}}} : "{" ".join(french)}" OR {{{every}}} : "{" ".join(english)}")'
+
+    parts = []
+    for group in groups:
+        required = [term(t.words) for t in group if not t.excluded]
+        if required:
+            unwanted = [excluded(t.words) for t in group if t.excluded]
+            parts.append(" NOT ".join([f"({' AND '.join(required)})", *unwanted]))
+    return " OR ".join(f"({part})" for part in parts)
+
+
+def _ranked_sqlite(q, using):
+    groups = _terms(q)
+    query = _fts_query(groups, 3)
+    if not query:
+        return []
+    with connections[using].cursor() as cursor:
+        cursor.execute(_FTS_RANKED, [_fts_query(groups, 1), _fts_query(groups, 2), query])
+        return cursor.fetchall()
+
+
+# --- searching --------------------------------------------------------------------------------------
+
+
+_JOINED = re.compile(r"(?<=\w)-(?=\w)")  # "Saint-Fictif", "ANE-AL"; not the "-" of "-word"
+
+
+def _ranked(q, using):
+    """[(organisation id, band)] in relevance order. A hyphenated word is looked for as its words:
+    PostgreSQL would otherwise want the whole compound ("saint-fictif" is not in "saint-fictif-des-pres")."""
+    q = _JOINED.sub(" ", clean_query(q))
+    if not q:
+        return []
+    if connections[using].vendor == "postgresql":
+        return _ranked_postgresql(q, using)
+    return _ranked_sqlite(q, using)
+
+
+def ranked_ids(q, using="default"):
+    """Ids of every organisation matching q, most relevant first (see the module's docstring)."""
+    return [pk for pk, _band in _ranked(q, using)]
 
 
 # --- keeping it up to date --------------------------------------------------------------------------
 
 
+def _refresh(organisations, create=False):
+    refresh_search_documents(organisations, create=create)
+
+
 def _refresh_ids(ids, create=False):
     ids = [pk for pk in ids if pk]
     if ids:
-        refresh_search_documents(Organisation.objects.filter(pk__in=ids), create=create)
+        _refresh(Organisation.objects.filter(pk__in=ids), create=create)
 
 
 def _organisation_saved(sender, instance, **kwargs):
     _refresh_ids([instance.pk], create=True)
 
 
-def _experience_changed(sender, instance, **kwargs):
+def _organisation_deleted(sender, instance, **kwargs):
+    if connections[instance._state.db].vendor == "sqlite":
+        with connections[instance._state.db].cursor() as cursor:
+            cursor.execute(_FTS_DELETE, [instance.pk])
+
+
+def _of_organisation(sender, instance, **kwargs):
+    """A competence or experience changed: its organisation's entry."""
     _refresh_ids([instance.organisation_id])
 
 
-def _funding_changed(sender, instance, **kwargs):
+def _of_experience(sender, instance, **kwargs):
+    """A funding or experience country changed: the entry of the experience's organisation. On a cascade
+    delete the experience may already be gone: then there is nothing to refresh."""
     from experiences.models import Experience
 
-    # On a cascade delete the experience may already be gone: then there is nothing to refresh.
-    _refresh_ids(
-        Experience.objects.filter(pk=instance.experience_id).values_list("organisation_id", flat=True)
-    )
+    _refresh_ids(Experience.objects.filter(pk=instance.experience_id).values_list("organisation_id", flat=True))
+
+
+def _experience_sectors_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    from experiences.models import Experience
+
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        _refresh_ids([instance.organisation_id])
+    elif pk_set:
+        _refresh_ids(Experience.objects.filter(pk__in=pk_set).values_list("organisation_id", flat=True))
 
 
 def _donor_saved(sender, instance, **kwargs):
-    from experiences.models import Funding
+    _refresh(Organisation.objects.filter(experiences__fundings__donor=instance).distinct())
 
-    _refresh_ids(
-        set(Funding.objects.filter(donor=instance).values_list("experience__organisation_id", flat=True))
-    )
+
+def _sector_saved(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"withdrawn"}:
+        return  # withdrawing a code changes no text
+    using = Organisation.objects.filter(Q(competences__sector=instance) | Q(experiences__sectors=instance))
+    _refresh(using.distinct())
+
+
+def _category_saved(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"withdrawn"}:
+        return
+    _refresh(Organisation.objects.filter(competences__sector__category=instance).distinct())
 
 
 def connect_signals():
     """Called from InstitutionsConfig.ready(). Fixtures (raw saves) refresh too: rows saved later in the
     same load refresh their organisation again, so the end state is right."""
-    from experiences.models import Donor, Experience, Funding
+    from experiences.models import Donor, Experience, ExperienceCountry, Funding
+
+    from .models import Sector, SectorCategory
 
     post_save.connect(_organisation_saved, sender=Organisation, dispatch_uid="search_org_saved")
-    post_save.connect(_experience_changed, sender=Experience, dispatch_uid="search_exp_saved")
-    post_delete.connect(_experience_changed, sender=Experience, dispatch_uid="search_exp_deleted")
-    post_save.connect(_funding_changed, sender=Funding, dispatch_uid="search_funding_saved")
-    post_delete.connect(_funding_changed, sender=Funding, dispatch_uid="search_funding_deleted")
+    post_delete.connect(_organisation_deleted, sender=Organisation, dispatch_uid="search_org_deleted")
+    for model in (Competence, Experience):
+        post_save.connect(_of_organisation, sender=model, dispatch_uid=f"search_{model.__name__}_saved")
+        post_delete.connect(_of_organisation, sender=model, dispatch_uid=f"search_{model.__name__}_deleted")
+    for model in (Funding, ExperienceCountry):
+        post_save.connect(_of_experience, sender=model, dispatch_uid=f"search_{model.__name__}_saved")
+        post_delete.connect(_of_experience, sender=model, dispatch_uid=f"search_{model.__name__}_deleted")
+    m2m_changed.connect(
+        _experience_sectors_changed, sender=Experience.sectors.through, dispatch_uid="search_exp_sectors"
+    )
     post_save.connect(_donor_saved, sender=Donor, dispatch_uid="search_donor_saved")
+    post_save.connect(_sector_saved, sender=Sector, dispatch_uid="search_sector_saved")
+    post_save.connect(_category_saved, sender=SectorCategory, dispatch_uid="search_category_saved")
 
 
-# --- searching --------------------------------------------------------------------------------------
+# --- what the current search page calls (until the new engine replaces it) ---------------------------
 
 
 class TextMatches(NamedTuple):
-    """Organisation ids (published or not) whose document matches a query, and among them those whose
-    names or acronym match it (relevance puts those first)."""
+    """Organisation ids (published or not) matching a query, and among them those matching by name or
+    acronym (relevance puts those first)."""
 
     ids: list
     name_ids: list
 
 
-class EntryVector(Func):
-    """A generated tsvector column of institutions_searchentry (PostgreSQL only, migration 0004): `vector`
-    (the whole document) or `head_vector` (names and acronym). Not model fields (SQLite has no tsvector):
-    compiled as the document column, renamed, so the table alias Django chose stays right."""
-
-    output_field = SearchVectorField()
-
-    def __init__(self, column):
-        self.column = column
-        super().__init__(F("document"))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        document = connection.ops.quote_name("document")
-        assert sql.endswith(document), sql
-        return sql[: -len(document)] + connection.ops.quote_name(self.column), params
-
-
-def _first_line(expression):
-    return Func(expression, Value("\n"), Value(1), function="split_part", output_field=TextField())
-
-
-def _text_query(q):
-    return SearchQuery(q, config="french", search_type="websearch") | SearchQuery(
-        q, config="english", search_type="websearch"
-    )
-
-
 def text_matches(q, using="default"):
-    """TextMatches for q, or None when q holds no text to look for (nothing to filter by)."""
-    q = clean_query(q)
-    if not q:
+    """TextMatches for q, or None when q holds no text to look for (nothing to filter by). A query that
+    matches nothing is run again as suggestion() corrects it."""
+    if not clean_query(q):
         return None
-    if connections[using].vendor == "postgresql":
-        return _matches_postgresql(q, using)
-    return _matches_simple(q, using)
+    ranked = _ranked(q, using)
+    if not ranked and (corrected := suggestion(q, using)):
+        ranked = _ranked(corrected, using)
+    return TextMatches([pk for pk, _band in ranked], [pk for pk, band in ranked if band == 0])
 
 
 def restrict(queryset, matches):
@@ -252,60 +553,6 @@ def restrict(queryset, matches):
         return queryset
     rank = Case(When(pk__among=matches.name_ids, then=Value(1)), default=Value(0), output_field=IntegerField())
     return queryset.filter(pk__among=matches.ids).annotate(rank=rank)
-
-
-def _matches_postgresql(q, using):
-    entries = SearchEntry.objects.using(using)
-    query = _text_query(q)
-    matches = entries.filter(SearchVectorExact(EntryVector("vector"), query))
-    by_name = entries.filter(SearchVectorExact(EntryVector("head_vector"), query))
-    ids, name_ids = _id_arrays(matches, by_name)
-    if ids:
-        return TextMatches(ids, name_ids)
-    # No document holds these words (French or English stems): probably misspelt ("Ouagadogou"), so look
-    # for similar words instead: pg_trgm word similarity on the GIN trigram index, slower but rarely run.
-    similar = entries.filter(document__trigram_word_similar=q)
-    by_name = similar.annotate(head=_first_line(F("document"))).filter(head__trigram_word_similar=q)
-    return TextMatches(*_id_arrays(similar, by_name))
-
-
-def _id_arrays(*querysets):
-    """The organisation ids of each queryset of entries, in one statement, read through the GIN indexes.
-
-    PostgreSQL's planner prefers reading the whole table when a word matches most rows: it does not count
-    that checking a row means fetching its vector from out-of-row storage (measured at 100,000
-    organisations: 450 ms that way, 25 ms through the index). So indexes are required for this statement
-    (SET LOCAL: for this transaction only; restored at once when the caller's transaction goes on). Two
-    statements in autocommit, five inside a transaction (with the savepoint and the restore)."""
-    parts, params = [], []
-    for queryset in querysets:
-        sql, part_params = queryset.values("organisation_id").query.sql_with_params()
-        parts.append(f"ARRAY({sql})")
-        params += part_params
-    connection = connections[querysets[0].db]
-    caller_transaction = connection.in_atomic_block
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        arrays = cursor.fetchone()
-        if caller_transaction:
-            cursor.execute("SET LOCAL enable_seqscan = on")
-    return arrays
-
-
-def _matches_simple(q, using):
-    """Other databases (SQLite): every word of q occurs in the document; name matches in its first line."""
-    words = list(dict.fromkeys(q.split()))[:MAX_WORDS]
-    entries = SearchEntry.objects.using(using)
-    for word in words:
-        entries = entries.filter(document__contains=word)
-    ids, name_ids = [], []
-    for pk, document in entries.values_list("organisation_id", "document").iterator():
-        ids.append(pk)
-        head = document.split("\n", 1)[0]
-        if all(word in head for word in words):
-            name_ids.append(pk)
-    return TextMatches(ids, name_ids)
 
 
 @IntegerField.register_lookup
@@ -327,20 +574,6 @@ class Among(Lookup):
 
     @staticmethod
     def parameter(ids, connection):
-        """The one parameter that carries the ids (views._rows_of also sends it to a compiled query)."""
+        """The one parameter that carries the ids."""
         ids = [int(pk) for pk in ids]
         return ids if connection.vendor == "postgresql" else json.dumps(ids)
-
-
-def ranked_ids(q, using="default"):
-    """Ids of the organisations matching q, in relevance order: name or acronym matches first."""
-    matches = text_matches(q, using)
-    if matches is None:
-        return []
-    names = set(matches.name_ids)
-    return [pk for pk in matches.name_ids] + [pk for pk in matches.ids if pk not in names]
-
-
-def suggestion(q, using="default"):
-    """A corrected query when a word of q matches nothing (PostgreSQL), else None."""
-    return None

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "experiences", "institutions", "platforma"]
+APPS = ["accounts", "directory", "experiences", "institutions", "platforma"]
 
 # App-level imports that close a known cycle (importer app, imported app).
 KNOWN_APP_EDGES = {

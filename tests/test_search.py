@@ -99,8 +99,9 @@ def test_postgresql_stems_french_and_english(client, directory):
 @pytest.mark.parametrize(
     "q,indexes",
     [
-        ("ouagadougou", ["searchentry_vector", "searchentry_head_vector"]),
-        ("ouagadogou", ["searchentry_vector", "searchentry_trgm"]),
+        ("ouagadougou", ["searchentry_vector", "searchentry_name_vector", "searchentry_sector_vector"]),
+        # (the words table's trigram index is chosen once VACUUM has counted its entries: not in a test)
+        ("ouagadogou", ["searchentry_vector", "searchentry_name_vector"]),
     ],
 )
 def test_postgresql_search_uses_the_indexes(directory, q, indexes):
@@ -112,7 +113,7 @@ def test_postgresql_search_uses_the_indexes(directory, q, indexes):
     with CaptureQueriesContext(connection) as ctx:
         matches = text_matches(q)
     assert directory["aimf"].pk in matches.ids
-    searches = [query["sql"] for query in ctx.captured_queries if "searchentry" in query["sql"]]
+    searches = [query["sql"] for query in ctx.captured_queries if "institutions_search" in query["sql"]]
     plans = []
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_seqscan")

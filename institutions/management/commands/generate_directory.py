@@ -3,8 +3,8 @@
 Speed comes from bulk inserts: each chunk of organisations is built in memory, then written with one
 bulk_create per table (ids come back through RETURNING on PostgreSQL and SQLite), in one transaction.
 Nothing is saved row by row, so no signal runs: no history rows are written for generated data and the
-search document is computed here (institutions.search.document_text, the builder the save hooks use)
-instead of by the save hooks.
+search entries are computed once a chunk is written (institutions.search.refresh_search_documents, what
+the save hooks call).
 """
 
 import multiprocessing
@@ -33,7 +33,7 @@ from institutions.models import (
     SearchEntry,
     Sector,
 )
-from institutions.search import document_text
+from institutions.search import refresh_search_documents
 
 from . import _directory_data as data
 
@@ -245,12 +245,6 @@ def _insert_chunk(chunk):
 def _insert(rows, batch):
     with transaction.atomic():
         Organisation.objects.bulk_create([org for org, _c, _e in rows], batch_size=batch)
-        entries = []
-        for org, _competences, experiences in rows:
-            donors = [d[1:] for _e, _s, _c, fundings in experiences for d, _a in fundings]
-            document = document_text(org, [e for e, _s, _c, _f in experiences], donors)
-            entries.append(SearchEntry(organisation_id=org.pk, document=document))
-        SearchEntry.objects.bulk_create(entries, batch_size=batch)
         competences, experiences = [], []
         for org, sector_ids, exps in rows:
             competences += [
@@ -271,6 +265,7 @@ def _insert(rows, batch):
         ExperienceSector.objects.bulk_create(links, batch_size=batch * 2)
         ExperienceCountry.objects.bulk_create(places, batch_size=batch * 2)
         Funding.objects.bulk_create(fundings, batch_size=batch * 2)
+        refresh_search_documents(Organisation.objects.filter(pk__in=[org.pk for org, _c, _e in rows]), batch)
 
 
 class Command(BaseCommand):

@@ -27,7 +27,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('institutions', '0004_search_entry'),
+        ('institutions', '0005_search_bands_fts5_words'),
     ]
 
     operations = [

@@ -17,7 +17,7 @@ from experiences.models import Experience
 
 from .forms import CompetenceFormSet, ExperienceForm, FundingFormSet, OrganisationForm, validate_experience
 from .models import Organisation
-from .permissions import get_organisation_for_editor
+from .permissions import ADD_EXPERIENCE, CHANGE_EXPERIENCE, DELETE_EXPERIENCE, get_organisation_for_editor
 
 STALE_STATUS = 409
 
@@ -100,7 +100,7 @@ def competences_edit(request, slug):
 
 @login_required
 def experience_list(request, slug):
-    organisation = get_organisation_for_editor(request, slug)
+    organisation = get_organisation_for_editor(request, slug, CHANGE_EXPERIENCE)
     experiences = organisation.experiences.order_by("-start_date", "id")
     ctx = {"organisation": organisation, "experiences": experiences, "tab": "experiences"}
     return render(request, "partners/experience_list.html", ctx)
@@ -110,7 +110,7 @@ def experience_list(request, slug):
 @require_http_methods(["GET", "POST"])
 def experience_edit(request, slug, pk=None):
     """One view adds (pk None) and changes an experience with its fundings."""
-    organisation = get_organisation_for_editor(request, slug)
+    organisation = get_organisation_for_editor(request, slug, ADD_EXPERIENCE if pk is None else CHANGE_EXPERIENCE)
     if pk is None:
         experience = Experience(organisation=organisation)
     else:
@@ -150,7 +150,7 @@ def experience_edit(request, slug, pk=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def experience_delete(request, slug, pk):
-    organisation = get_organisation_for_editor(request, slug)
+    organisation = get_organisation_for_editor(request, slug, DELETE_EXPERIENCE)
     experience = get_object_or_404(organisation.experiences, pk=pk)
     if request.method == "POST":
         with transaction.atomic():

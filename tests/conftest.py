@@ -54,6 +54,22 @@ def staff(client, django_user_model):
 
 
 @pytest.fixture
+def staff_editor(django_user_model):
+    """A staff member (not superuser) holding the permissions the partner pages ask staff for: change
+    organisations; add, change and delete experiences."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("editor@platforma.example", "pw-correct-horse-battery", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["institutions", "experiences"],
+            codename__in=["change_organisation", "add_experience", "change_experience", "delete_experience"],
+        )
+    )
+    return user
+
+
+@pytest.fixture
 def demo(sectors):
     call_command("load_demo", stdout=open(os.devnull, "w"))
 

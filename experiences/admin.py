@@ -12,11 +12,20 @@ from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from institutions.admin import WithdrawnCodeFilter
+from institutions.admin import BoundedInlineMixin, WithdrawnCodeFilter
 from institutions.models import SectorCategory
 
 from .formsets import FundingFormSet, FundingsEditedTogetherMixin
-from .models import Donor, Experience, ExperienceCountry, Funding
+from .models import (
+    MAX_COUNTRIES,
+    MAX_FUNDINGS,
+    MAX_SECTORS,
+    Donor,
+    Experience,
+    ExperienceCountry,
+    Funding,
+    check_sectors_count,
+)
 
 
 class SectorCategoryFilter(admin.SimpleListFilter):
@@ -59,18 +68,26 @@ class WithdrawnSectorFilter(WithdrawnCodeFilter):
         return Experience.sectors.through.objects.filter(sector__withdrawn=True).values("experience_id")
 
 
-class ExperienceCountryInline(admin.TabularInline):
+class CountriesFormSet(forms.BaseInlineFormSet):
+    # Django formats it with the limit (MAX_COUNTRIES) as %(num)d.
+    default_error_messages = {"too_many_forms": _("An experience lists at most %(num)d countries.")}
+
+
+class ExperienceCountryInline(BoundedInlineMixin, admin.TabularInline):
     model = ExperienceCountry
+    formset = CountriesFormSet
     fields = ["country"]
     extra = 1
+    max_num = MAX_COUNTRIES
 
 
-class FundingInline(admin.TabularInline):
+class FundingInline(BoundedInlineMixin, admin.TabularInline):
     model = Funding
     formset = FundingFormSet
     fields = ["donor", "amount"]
     autocomplete_fields = ["donor"]
     extra = 1
+    max_num = MAX_FUNDINGS
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("donor")
@@ -80,6 +97,16 @@ class ExperienceAdminForm(FundingsEditedTogetherMixin, forms.ModelForm):
     class Meta:
         model = Experience
         fields = ["organisation", "title", "role", "start_date", "end_date", "cost", "objectives", "results", "sectors"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Said here, in the language of the request (a lazy string would be formatted at import).
+        self.fields["sectors"].help_text = _("At most %(max)d sectors.") % {"max": MAX_SECTORS}
+
+    def clean_sectors(self):
+        sectors = self.cleaned_data.get("sectors")
+        check_sectors_count(sectors or [])
+        return sectors
 
 
 @admin.register(Experience)

@@ -105,20 +105,46 @@ class WithdrawnCodeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CompetenceInline(admin.TabularInline):
+# Inlines with no natural maximum (partners of an organisation, its experiences listed read-only) still
+# build no more forms than this from a posted TOTAL_FORMS (Django's default is max_num + 1,000).
+ADMIN_INLINE_ABSOLUTE_MAX = 500
+
+
+class BoundedInlineMixin:
+    """An inline builds at most twice its max_num forms (room to delete as many rows as are kept), or
+    ADMIN_INLINE_ABSOLUTE_MAX without one (or when the admin set max_num to 0 because this user may not add
+    rows: the existing ones are still posted); a larger TOTAL_FORMS is a form error. With validate_max, more
+    rows than max_num are a form error too (Django's message, or the formset's too_many_forms)."""
+
+    validate_max = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        max_num = self.get_max_num(request, obj, **kwargs)
+        if max_num:
+            kwargs.setdefault("absolute_max", 2 * max_num)
+            kwargs.setdefault("validate_max", self.validate_max)
+        else:
+            kwargs.setdefault("absolute_max", ADMIN_INLINE_ABSOLUTE_MAX)
+            if max_num is None:
+                kwargs.setdefault("max_num", ADMIN_INLINE_ABSOLUTE_MAX)
+        return super().get_formset(request, obj, **kwargs)
+
+
+class CompetenceInline(BoundedInlineMixin, admin.TabularInline):
     model = Competence
     formset = CompetenceFormSet
     fields = ["rank", "sector"]
     autocomplete_fields = ["sector"]
     ordering = ["rank", "id"]
     max_num = MAX_COMPETENCES
+    validate_max = False  # CompetenceFormSet counts the rows kept itself, saying how many to remove
     extra = 1
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("sector")
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(BoundedInlineMixin, admin.TabularInline):
     model = Membership
     fields = ["user", "created"]
     readonly_fields = ["created"]
@@ -128,7 +154,7 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = _("partners with access")
 
 
-class ExperienceInline(admin.TabularInline):
+class ExperienceInline(BoundedInlineMixin, admin.TabularInline):
     """A compact, read-only list; each row links to the full experience page (fundings, countries)."""
 
     model = Experience

@@ -139,8 +139,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several writers (a partner saving while staff import) wait instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several writers (a partner saving while staff import) wait instead of failing at once: up to 20 s for
+    # the write lock, taken when a transaction begins (IMMEDIATE). A transaction that read first and asked
+    # for the lock later could not wait (SQLite answers "database is locked" at once to avoid a deadlock),
+    # and two simultaneous saves gave the 503 page; now the second waits, then sees the first's version.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # Optional PostgreSQL read replica for heavy reads that tolerate a little lag (institutions/routers.py).

@@ -12,10 +12,11 @@ from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from institutions.admin import BoundedInlineMixin, WithdrawnCodeFilter
+from institutions.admin import BoundedInlineMixin, StaleEditAdminMixin, VersionedAdminForm, WithdrawnCodeFilter
 from institutions.models import SectorCategory
 
 from .formsets import FundingFormSet, FundingsEditedTogetherMixin
+from .history import restore_rows
 from .models import (
     MAX_COUNTRIES,
     MAX_FUNDINGS,
@@ -93,7 +94,7 @@ class FundingInline(BoundedInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("donor")
 
 
-class ExperienceAdminForm(FundingsEditedTogetherMixin, forms.ModelForm):
+class ExperienceAdminForm(FundingsEditedTogetherMixin, VersionedAdminForm):
     class Meta:
         model = Experience
         fields = ["organisation", "title", "role", "start_date", "end_date", "cost", "objectives", "results", "sectors"]
@@ -110,7 +111,7 @@ class ExperienceAdminForm(FundingsEditedTogetherMixin, forms.ModelForm):
 
 
 @admin.register(Experience)
-class ExperienceAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class ExperienceAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmin):
     form = ExperienceAdminForm
     list_display = ["title", "organisation", "role", "start_date", "end_date", "cost"]
     list_filter = ["role", SectorCategoryFilter, CountryOfExperienceFilter, WithdrawnSectorFilter]
@@ -124,10 +125,25 @@ class ExperienceAdmin(SimpleHistoryAdmin, TranslationAdmin):
     ]
     autocomplete_fields = ["organisation", "sectors"]
     fieldsets = [
-        (None, {"fields": ["organisation", "title", "role", "start_date", "end_date", "cost"]}),
+        (None, {"fields": ["organisation", "title", "role", "start_date", "end_date", "cost", "seen_version"]}),
         (_("Description"), {"fields": ["objectives", "results", "sectors"]}),
     ]
     inlines = [ExperienceCountryInline, FundingInline]
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Reverting a deleted experience from its history also brings back its sectors, countries and
+        fundings (simple-history restores the experience's own row only)."""
+        restoring = (
+            request.method == "POST"
+            and str(object_id).isdigit()
+            and not Experience.objects.filter(pk=object_id).exists()
+        )
+        with transaction.atomic():
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+            experience = Experience.objects.filter(pk=object_id).first() if restoring else None
+            if experience is not None:
+                restore_rows(experience, experience.history.get(history_id=version_id))
+        return response
 
 
 class DonorChoiceField(forms.ModelChoiceField):

@@ -155,6 +155,7 @@ def admin_experience_data(experience, **changes):
         "countries-INITIAL_FORMS": 0,
         "fundings-TOTAL_FORMS": 0,
         "fundings-INITIAL_FORMS": 0,
+        "seen_version": experience.updated.isoformat(),  # the version the form was opened on
     }
     data.update(changes)
     return data
@@ -191,5 +192,7 @@ def test_admin_refuses_more_sectors_than_the_bound(admin_client, other_experienc
     assert response.status_code == 200
     assert "An experience lists at most 10 sectors; 11 are chosen." in response.content.decode()
     data["sectors"] = [s.pk for s in many_sectors[:MAX_SECTORS]]
+    other_experience.refresh_from_db()
+    data["seen_version"] = other_experience.updated.isoformat()
     assert admin_client.post(address, data).status_code == 302
     assert other_experience.sectors.count() == MAX_SECTORS

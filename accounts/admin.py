@@ -3,13 +3,14 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from institutions.admin import BoundedInlineMixin
 from institutions.models import Membership
 
 from .invitations import send_invitation
 from .models import User
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(BoundedInlineMixin, admin.TabularInline):
     """Partner access: the organisations this user may edit."""
 
     model = Membership

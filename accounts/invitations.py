@@ -15,6 +15,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from institutions.models import Membership
 
+from .models import normalise_email
+
 DEFAULT_LANGUAGE = "fr"
 
 
@@ -23,7 +25,7 @@ def invite_partner(email, organisation, language=DEFAULT_LANGUAGE):
     Returns (user, created)."""
     User = get_user_model()
     with transaction.atomic():
-        user = User.objects.filter(email__iexact=email.strip()).first()
+        user = User.objects.filter(email=normalise_email(email)).first()
         created = user is None
         if created:
             user = User.objects.create_user(email)  # no password: unusable until they set one

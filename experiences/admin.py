@@ -12,11 +12,21 @@ from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from institutions.admin import WithdrawnCodeFilter
+from institutions.admin import BoundedInlineMixin, StaleEditAdminMixin, VersionedAdminForm, WithdrawnCodeFilter
 from institutions.models import SectorCategory
 
 from .formsets import FundingFormSet, FundingsEditedTogetherMixin
-from .models import Donor, Experience, ExperienceCountry, Funding
+from .history import restore_rows
+from .models import (
+    MAX_COUNTRIES,
+    MAX_FUNDINGS,
+    MAX_SECTORS,
+    Donor,
+    Experience,
+    ExperienceCountry,
+    Funding,
+    check_sectors_count,
+)
 
 
 class SectorCategoryFilter(admin.SimpleListFilter):
@@ -59,31 +69,49 @@ class WithdrawnSectorFilter(WithdrawnCodeFilter):
         return Experience.sectors.through.objects.filter(sector__withdrawn=True).values("experience_id")
 
 
-class ExperienceCountryInline(admin.TabularInline):
+class CountriesFormSet(forms.BaseInlineFormSet):
+    # Django formats it with the limit (MAX_COUNTRIES) as %(num)d.
+    default_error_messages = {"too_many_forms": _("An experience lists at most %(num)d countries.")}
+
+
+class ExperienceCountryInline(BoundedInlineMixin, admin.TabularInline):
     model = ExperienceCountry
+    formset = CountriesFormSet
     fields = ["country"]
     extra = 1
+    max_num = MAX_COUNTRIES
 
 
-class FundingInline(admin.TabularInline):
+class FundingInline(BoundedInlineMixin, admin.TabularInline):
     model = Funding
     formset = FundingFormSet
     fields = ["donor", "amount"]
     autocomplete_fields = ["donor"]
     extra = 1
+    max_num = MAX_FUNDINGS
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("donor")
 
 
-class ExperienceAdminForm(FundingsEditedTogetherMixin, forms.ModelForm):
+class ExperienceAdminForm(FundingsEditedTogetherMixin, VersionedAdminForm):
     class Meta:
         model = Experience
         fields = ["organisation", "title", "role", "start_date", "end_date", "cost", "objectives", "results", "sectors"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Said here, in the language of the request (a lazy string would be formatted at import).
+        self.fields["sectors"].help_text = _("At most %(max)d sectors.") % {"max": MAX_SECTORS}
+
+    def clean_sectors(self):
+        sectors = self.cleaned_data.get("sectors")
+        check_sectors_count(sectors or [])
+        return sectors
+
 
 @admin.register(Experience)
-class ExperienceAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class ExperienceAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmin):
     form = ExperienceAdminForm
     list_display = ["title", "organisation", "role", "start_date", "end_date", "cost"]
     list_filter = ["role", SectorCategoryFilter, CountryOfExperienceFilter, WithdrawnSectorFilter]
@@ -97,10 +125,25 @@ class ExperienceAdmin(SimpleHistoryAdmin, TranslationAdmin):
     ]
     autocomplete_fields = ["organisation", "sectors"]
     fieldsets = [
-        (None, {"fields": ["organisation", "title", "role", "start_date", "end_date", "cost"]}),
+        (None, {"fields": ["organisation", "title", "role", "start_date", "end_date", "cost", "seen_version"]}),
         (_("Description"), {"fields": ["objectives", "results", "sectors"]}),
     ]
     inlines = [ExperienceCountryInline, FundingInline]
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Reverting a deleted experience from its history also brings back its sectors, countries and
+        fundings (simple-history restores the experience's own row only)."""
+        restoring = (
+            request.method == "POST"
+            and str(object_id).isdigit()
+            and not Experience.objects.filter(pk=object_id).exists()
+        )
+        with transaction.atomic():
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+            experience = Experience.objects.filter(pk=object_id).first() if restoring else None
+            if experience is not None:
+                restore_rows(experience, experience.history.get(history_id=version_id))
+        return response
 
 
 class DonorChoiceField(forms.ModelChoiceField):

@@ -5,6 +5,7 @@ are edited in one save, the sum that matters is the one of the rows as they will
 """
 
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
 from institutions.formsets import kept_forms
 
@@ -12,6 +13,9 @@ from .models import check_fundings_within_cost
 
 
 class FundingFormSet(BaseInlineFormSet):
+    # Django formats it with the limit (MAX_FUNDINGS) as %(num)d; more rows are refused before being built.
+    default_error_messages = {"too_many_forms": _("An experience has at most %(num)d fundings.")}
+
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         form.instance.checked_as_a_set = True

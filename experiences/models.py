@@ -32,6 +32,32 @@ def check_fundings_within_cost(cost, amounts, field=None):
         raise ValidationError({field: message} if field else message)
 
 
+# Bounds on what one experience lists, stated by its forms. Each country and sector is a row that a save
+# writes and the search index catches up with, so an unbounded list costs every visitor (issue 14). 30
+# countries cover the widest regional programme (all of West Africa's 16 and Central Africa's 11 states,
+# with room to spare); an OECD CRS project reports a handful of purpose codes, so 10 sectors leave twice
+# the room any real one needs; 20 donors are ten times the most seen on one experience.
+MAX_COUNTRIES = 30
+MAX_SECTORS = 10
+MAX_FUNDINGS = 20
+
+
+def check_countries_count(countries):
+    if len(countries) > MAX_COUNTRIES:
+        raise ValidationError(
+            _("An experience lists at most %(max)d countries; %(count)d are chosen. Keep the main ones.")
+            % {"max": MAX_COUNTRIES, "count": len(countries)}
+        )
+
+
+def check_sectors_count(sectors):
+    if len(sectors) > MAX_SECTORS:
+        raise ValidationError(
+            _("An experience lists at most %(max)d sectors; %(count)d are chosen. Keep the main ones.")
+            % {"max": MAX_SECTORS, "count": len(sectors)}
+        )
+
+
 class Donor(models.Model):
     """Who funds actions, e.g. "CE – ANE-AL": European Commission, Non-State Actors and Local Authorities."""
 

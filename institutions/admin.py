@@ -6,8 +6,11 @@ also get simple_history's "History" page, from which staff can revert a change.
 
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import router, transaction
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.html import format_html
@@ -22,6 +25,7 @@ from experiences.models import Experience
 from .completeness import completeness, with_counts
 from .formsets import CompetenceFormSet
 from .models import MAX_COMPETENCES, Competence, Membership, Organisation, Sector, SectorCategory
+from .stale import is_stale, refuse_stale, version_of
 
 
 class CompetenceCategoryFilter(admin.SimpleListFilter):
@@ -105,20 +109,74 @@ class WithdrawnCodeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CompetenceInline(admin.TabularInline):
+class VersionedAdminForm(forms.ModelForm):
+    """An admin change form that carries the version of the record it was opened on (hidden; list it in
+    the admin's fieldsets). StaleEditAdminMixin compares it on save."""
+
+    seen_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = version_of(self.instance)
+
+
+class StaleEditAdminMixin:
+    """A change form saved after someone else saved the record (a partner, another staff member) is refused
+    like on the partner pages (institutions/stale.py): same message, and the page shows the current data.
+    The row stays locked from the check to the end of the save."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST" or object_id is None or not str(object_id).isdigit():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            record = self.model._default_manager.select_for_update().filter(pk=object_id).first()
+            if record is not None and is_stale(request.POST.get("seen_version"), record):
+                refuse_stale(request)
+                return HttpResponseRedirect(request.get_full_path())
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+# Inlines with no natural maximum (partners of an organisation, its experiences listed read-only) still
+# build no more forms than this from a posted TOTAL_FORMS (Django's default is max_num + 1,000).
+ADMIN_INLINE_ABSOLUTE_MAX = 500
+
+
+class BoundedInlineMixin:
+    """An inline builds at most twice its max_num forms (room to delete as many rows as are kept), or
+    ADMIN_INLINE_ABSOLUTE_MAX without one (or when the admin set max_num to 0 because this user may not add
+    rows: the existing ones are still posted); a larger TOTAL_FORMS is a form error. With validate_max, more
+    rows than max_num are a form error too (Django's message, or the formset's too_many_forms)."""
+
+    validate_max = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        max_num = self.get_max_num(request, obj, **kwargs)
+        if max_num:
+            kwargs.setdefault("absolute_max", 2 * max_num)
+            kwargs.setdefault("validate_max", self.validate_max)
+        else:
+            kwargs.setdefault("absolute_max", ADMIN_INLINE_ABSOLUTE_MAX)
+            if max_num is None:
+                kwargs.setdefault("max_num", ADMIN_INLINE_ABSOLUTE_MAX)
+        return super().get_formset(request, obj, **kwargs)
+
+
+class CompetenceInline(BoundedInlineMixin, admin.TabularInline):
     model = Competence
     formset = CompetenceFormSet
     fields = ["rank", "sector"]
     autocomplete_fields = ["sector"]
     ordering = ["rank", "id"]
     max_num = MAX_COMPETENCES
+    validate_max = False  # CompetenceFormSet counts the rows kept itself, saying how many to remove
     extra = 1
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("sector")
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(BoundedInlineMixin, admin.TabularInline):
     model = Membership
     fields = ["user", "created"]
     readonly_fields = ["created"]
@@ -128,7 +186,7 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = _("partners with access")
 
 
-class ExperienceInline(admin.TabularInline):
+class ExperienceInline(BoundedInlineMixin, admin.TabularInline):
     """A compact, read-only list; each row links to the full experience page (fundings, countries)."""
 
     model = Experience
@@ -144,7 +202,8 @@ class ExperienceInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class OrganisationAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmin):
+    form = VersionedAdminForm
     list_display = [
         "name",
         "acronym",
@@ -168,7 +227,7 @@ class OrganisationAdmin(SimpleHistoryAdmin, TranslationAdmin):
     readonly_fields = ["completeness_detail", "version", "created", "updated"]
     actions = ["publish", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["name", "acronym", "kind", "published"]}),
+        (None, {"fields": ["name", "acronym", "kind", "published", "seen_version"]}),
         (_("Address"), {"fields": ["street", "zip_code", "city", "country"]}),
         (_("Contact"), {"fields": ["website", "email", "telephone", "fax"]}),
         (_("General description"), {"fields": ["description"]}),

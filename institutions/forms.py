@@ -13,7 +13,15 @@ from django_countries import countries
 
 from experiences.formsets import FundingFormSet as SharedFundingFormSet
 from experiences.formsets import FundingsEditedTogetherMixin
-from experiences.models import Experience, Funding
+from experiences.models import (
+    MAX_COUNTRIES,
+    MAX_FUNDINGS,
+    MAX_SECTORS,
+    Experience,
+    Funding,
+    check_countries_count,
+    check_sectors_count,
+)
 
 from .models import MAX_COMPETENCES, Organisation, Sector
 
@@ -172,6 +180,8 @@ CompetenceFormSet = forms.formset_factory(
     formset=BaseCompetenceFormSet,
     extra=MAX_COMPETENCES,
     max_num=MAX_COMPETENCES,
+    # Django's default builds up to 1,000 more forms than max_num from a forged TOTAL_FORMS.
+    absolute_max=MAX_COMPETENCES,
     validate_max=True,
 )
 
@@ -216,6 +226,9 @@ class ExperienceForm(FundingsEditedTogetherMixin, TranslatedErrorsMixin, forms.M
         self.kept_ids = set(self.instance.sectors.values_list("pk", flat=True)) if self.instance.pk else set()
         self.fields["sectors"].choices = sector_choices(offered_sectors(self.kept_ids))
         self.fields["sectors"].required = False
+        # Said here, in the language of the request (a lazy string would be formatted at import).
+        self.fields["sectors"].help_text = _("At most %(max)d sectors.") % {"max": MAX_SECTORS}
+        self.fields["countries"].help_text = _("At most %(max)d countries.") % {"max": MAX_COUNTRIES}
         if self.instance.pk:
             self.initial["countries"] = list(self.instance.countries.values_list("country", flat=True))
 
@@ -223,7 +236,13 @@ class ExperienceForm(FundingsEditedTogetherMixin, TranslatedErrorsMixin, forms.M
         sectors = self.cleaned_data.get("sectors")
         if sectors is not None and any(s.withdrawn and s.pk not in self.kept_ids for s in sectors):
             raise ValidationError(WITHDRAWN)
+        check_sectors_count(sectors or [])
         return sectors
+
+    def clean_countries(self):
+        countries = self.cleaned_data.get("countries") or []
+        check_countries_count(countries)
+        return countries
 
     def clean(self):
         cleaned = super().clean()
@@ -264,7 +283,15 @@ class BaseFundingFormSet(SharedFundingFormSet):
 
 
 FundingFormSet = forms.inlineformset_factory(
-    Experience, Funding, form=FundingForm, formset=BaseFundingFormSet, extra=2, can_delete=True
+    Experience,
+    Funding,
+    form=FundingForm,
+    formset=BaseFundingFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_FUNDINGS,
+    absolute_max=MAX_FUNDINGS,
+    validate_max=True,
 )
 
 

@@ -8,6 +8,7 @@ rows as they will be after the save.
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import MAX_COMPETENCES
 
@@ -22,6 +23,11 @@ def kept_forms(formset):
 
 
 class CompetenceFormSet(BaseInlineFormSet):
+    # Django formats it with the limit (the inline's max_num) as %(num)d when more rows are posted.
+    default_error_messages = {
+        "too_many_forms": gettext_lazy("An organisation has at most %(num)d fields of competence.")
+    }
+
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         form.instance.checked_as_a_set = True

@@ -1,8 +1,7 @@
 """Partner editing pages: every view starts with get_organisation_for_editor (404 for anyone else).
 
-Stale edits: each form carries the version it was opened with (the organisation's `version`, or an
-experience's `updated` time). On save the row is locked and compared; if someone saved in between, the
-save is refused with a message and a fresh form showing the current data: nothing is overwritten silently.
+Stale edits (institutions/stale.py, the rule the admin applies too): each form carries the version it was
+opened with; a save made after someone else's is refused with a message and a fresh form (status 409).
 """
 
 from django.contrib import messages
@@ -17,23 +16,8 @@ from experiences.models import Experience
 
 from .forms import CompetenceFormSet, ExperienceForm, FundingFormSet, OrganisationForm, validate_experience
 from .models import Organisation
-from .permissions import get_organisation_for_editor
-
-STALE_STATUS = 409
-
-
-def _is_stale(request, current):
-    return request.POST.get("version", "") != str(current)
-
-
-def _refuse_stale(request):
-    messages.error(
-        request,
-        _(
-            "Someone else saved this profile since you opened it. Your changes were not saved, so as not to "
-            "overwrite theirs: the form below shows the current data. Make your changes again and save."
-        ),
-    )
+from .permissions import ADD_EXPERIENCE, CHANGE_EXPERIENCE, DELETE_EXPERIENCE, get_organisation_for_editor
+from .stale import STALE_STATUS, is_stale, refuse_stale, version_of
 
 
 def _touch(organisation):
@@ -54,8 +38,8 @@ def organisation_edit(request, slug):
     if request.method == "POST":
         with transaction.atomic():
             organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-            if _is_stale(request, organisation.version):
-                _refuse_stale(request)
+            if is_stale(request.POST.get("version"), organisation):
+                refuse_stale(request)
                 form, status = OrganisationForm(instance=organisation), STALE_STATUS
             else:
                 form = OrganisationForm(request.POST, instance=organisation)
@@ -65,7 +49,7 @@ def organisation_edit(request, slug):
                     return redirect("partners:organisation", slug=organisation.slug)
     else:
         form = OrganisationForm(instance=organisation)
-    ctx = {"organisation": organisation, "form": form, "version": organisation.version, "tab": "general"}
+    ctx = {"organisation": organisation, "form": form, "version": version_of(organisation), "tab": "general"}
     return render(request, "partners/organisation_form.html", ctx, status=status)
 
 
@@ -77,8 +61,8 @@ def competences_edit(request, slug):
     if request.method == "POST":
         with transaction.atomic():
             organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-            if _is_stale(request, organisation.version):
-                _refuse_stale(request)
+            if is_stale(request.POST.get("version"), organisation):
+                refuse_stale(request)
                 formset, status = CompetenceFormSet(organisation=organisation), STALE_STATUS
             else:
                 formset = CompetenceFormSet(request.POST, organisation=organisation)
@@ -92,7 +76,7 @@ def competences_edit(request, slug):
     ctx = {
         "organisation": organisation,
         "formset": formset,
-        "version": organisation.version,
+        "version": version_of(organisation),
         "tab": "competences",
     }
     return render(request, "partners/competences_form.html", ctx, status=status)
@@ -100,7 +84,7 @@ def competences_edit(request, slug):
 
 @login_required
 def experience_list(request, slug):
-    organisation = get_organisation_for_editor(request, slug)
+    organisation = get_organisation_for_editor(request, slug, CHANGE_EXPERIENCE)
     experiences = organisation.experiences.order_by("-start_date", "id")
     ctx = {"organisation": organisation, "experiences": experiences, "tab": "experiences"}
     return render(request, "partners/experience_list.html", ctx)
@@ -110,7 +94,7 @@ def experience_list(request, slug):
 @require_http_methods(["GET", "POST"])
 def experience_edit(request, slug, pk=None):
     """One view adds (pk None) and changes an experience with its fundings."""
-    organisation = get_organisation_for_editor(request, slug)
+    organisation = get_organisation_for_editor(request, slug, ADD_EXPERIENCE if pk is None else CHANGE_EXPERIENCE)
     if pk is None:
         experience = Experience(organisation=organisation)
     else:
@@ -120,8 +104,8 @@ def experience_edit(request, slug, pk=None):
         with transaction.atomic():
             if experience.pk:
                 experience = Experience.objects.select_for_update().get(pk=experience.pk)
-            if experience.pk and _is_stale(request, experience.updated.isoformat()):
-                _refuse_stale(request)
+            if experience.pk and is_stale(request.POST.get("version"), experience):
+                refuse_stale(request)
                 form, fundings = ExperienceForm(instance=experience), FundingFormSet(instance=experience)
                 status = STALE_STATUS
             else:
@@ -141,7 +125,7 @@ def experience_edit(request, slug, pk=None):
         "experience": experience,
         "form": form,
         "fundings": fundings,
-        "version": experience.updated.isoformat() if experience.pk else "",
+        "version": version_of(experience) if experience.pk else "",
         "tab": "experiences",
     }
     return render(request, "partners/experience_form.html", ctx, status=status)
@@ -150,7 +134,7 @@ def experience_edit(request, slug, pk=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def experience_delete(request, slug, pk):
-    organisation = get_organisation_for_editor(request, slug)
+    organisation = get_organisation_for_editor(request, slug, DELETE_EXPERIENCE)
     experience = get_object_or_404(organisation.experiences, pk=pk)
     if request.method == "POST":
         with transaction.atomic():

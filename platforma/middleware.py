@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db.utils import InterfaceError, OperationalError
 from django.utils.functional import empty
 
+from accounts.models import normalise_email
+
 request_log = logging.getLogger("platforma.requests")
 security_log = logging.getLogger("platforma.security")
 database_log = logging.getLogger("platforma.database")
@@ -74,7 +76,7 @@ class RequestLogMiddleware:
 def email_fingerprint(value):
     """A stable, non-reversible tag for an attempted login name: repeated attempts on one address can be
     correlated in the logs without the logs holding the address."""
-    normalised = str(value or "").strip().lower()
+    normalised = normalise_email(str(value or ""))
     return hashlib.sha256(f"{settings.SECRET_KEY}:{normalised}".encode()).hexdigest()[:16]
 
 

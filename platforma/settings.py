@@ -140,8 +140,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several writers (a partner saving while staff import) wait instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several writers (a partner saving while staff import) wait instead of failing at once: up to 20 s for
+    # the write lock, taken when a transaction begins (IMMEDIATE). A transaction that read first and asked
+    # for the lock later could not wait (SQLite answers "database is locked" at once to avoid a deadlock),
+    # and two simultaneous saves gave the 503 page; now the second waits, then sees the first's version.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # Optional PostgreSQL read replica for heavy reads that tolerate a little lag (institutions/routers.py).
@@ -223,14 +226,29 @@ LOGIN_URL = "partners:login"
 LOGIN_REDIRECT_URL = "partners:home"
 LOGOUT_REDIRECT_URL = "directory:search"
 
-# django-axes: lock an account-and-address pair after repeated failures.
+# Proxies (load balancers) in front of the app, each appending the address it received a request from to
+# X-Forwarded-For. Lockout and rate limits count per client address (accounts.views.client_ip): behind a
+# balancer, set this, or every visitor shares the balancer's address and one can lock out everyone.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
+
+# django-axes: lock an account-and-client-address pair after repeated failures, for AXES_COOLOFF_MINUTES;
+# an attacker elsewhere locks only their own address out, and a password reset lifts the lockout.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"  # a bilingual page, status 429
-AXES_USERNAME_CALLABLE = "accounts.views.axes_username"  # failures counted per address, whatever its case
+AXES_USERNAME_CALLABLE = "accounts.views.axes_username"  # failures counted per normalised address
+AXES_CLIENT_IP_CALLABLE = "accounts.views.client_ip"
+
+# Password-reset requests (each sends a mail) per address asked for and per client address, django-ratelimit
+# syntax ("3/h": three an hour). Counted in the default cache: set CACHE_URL so app servers share counts.
+PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", "3/h")
+PASSWORD_RESET_RATE_PER_IP = env("PASSWORD_RESET_RATE_PER_IP", "20/h")
+RATELIMIT_IP_META_KEY = "accounts.views.client_ip"
 
 # Cache: local memory by default; CACHE_URL=redis://host:6379/0 shares one between app servers.
 # "state" holds the directory generation (institutions/cache.py), which every app process must see the

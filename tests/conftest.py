@@ -130,6 +130,22 @@ def _demo_in_module(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def staff_editor(django_user_model):
+    """A staff member (not superuser) holding the permissions the partner pages ask staff for: change
+    organisations; add, change and delete experiences."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("editor@platforma.example", "pw-correct-horse-battery", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["institutions", "experiences"],
+            codename__in=["change_organisation", "add_experience", "change_experience", "delete_experience"],
+        )
+    )
+    return user
+
+
+@pytest.fixture
 def demo(_demo_in_module, db):
     """The demo data, loaded once per module; each test's own changes are rolled back to it (a savepoint)."""
 

@@ -48,10 +48,18 @@ def test_robots_points_to_the_sitemap_and_keeps_private_pages_out(client, db):
     assert response["Content-Type"].startswith("text/plain")
     body = response.content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in body
-    assert "Disallow: /admin/" in body
     assert "Disallow: /fr/partners/" in body
     assert "Disallow: /en/partners/" in body
     assert "Disallow: /fr/organisations/" not in body
+
+
+def test_robots_never_names_a_secret_admin_path(client, db, settings):
+    """Finding 11 of issue 14: robots.txt is public, so it must not disclose ADMIN_URL."""
+    settings.ADMIN_URL = "staff-7f3k9q/"
+    body = client.get("/robots.txt").content.decode()
+    assert "staff-7f3k9q" not in body
+    assert "admin" not in body
+    assert "Disallow: /fr/partners/" in body
 
 
 def test_healthz_says_ok_when_the_database_answers(client, db):

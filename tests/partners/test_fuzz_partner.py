@@ -185,6 +185,53 @@ def test_password_reset_links_with_arbitrary_parts(client, owner, uid, token, da
         post(client, url, data)
 
 
+COUNT = st.one_of(
+    st.integers(min_value=-10, max_value=60), st.integers(min_value=-(10**20), max_value=10**20), text
+)
+PREFIXES = {"competences": "form", "experience_add": "fundings", "experience_edit": "fundings"}
+
+
+@pytest.mark.parametrize("form", sorted(PREFIXES))
+@fuzz
+@given(st_data=st.data())
+def test_formset_counts_never_give_a_server_error(owner_client, partner_forms, form, st_data):
+    """Issue 14, finding 3: forged management counts (up to 10^20 forms) are refused as a form error, never
+    built one by one; the formset never holds more forms than its bound."""
+    from experiences.models import MAX_FUNDINGS
+    from institutions.models import MAX_COMPETENCES
+
+    url, base = partner_forms[form]
+    prefix = PREFIXES[form]
+    counts = st.fixed_dictionaries({
+        f"{prefix}-TOTAL_FORMS": COUNT, f"{prefix}-INITIAL_FORMS": COUNT,
+        f"{prefix}-MIN_NUM_FORMS": COUNT, f"{prefix}-MAX_NUM_FORMS": COUNT,
+    })  # fmt: skip
+    data = {**base, **st_data.draw(counts, label="counts")}
+    with rolled_back():
+        response = post(owner_client, url, data)
+    formset = (response.context or {}).get("formset" if prefix == "form" else "fundings")
+    if formset is not None:
+        assert len(formset.forms) <= (MAX_COMPETENCES if prefix == "form" else MAX_FUNDINGS)
+
+
+@fuzz
+@given(
+    countries=st.lists(st.sampled_from(["SN", "CI", "BF", "ML", "NE", "FR", "XK", "ZZ", "", "sn"]), max_size=40),
+    extra_countries=st.integers(min_value=0, max_value=250),
+    sectors=st.lists(st.one_of(st.integers(min_value=-5, max_value=10**6), text), max_size=30),
+)
+def test_experience_lists_of_any_length_never_give_a_server_error(
+    owner_client, partner_forms, countries, extra_countries, sectors
+):
+    """Issue 14, finding 2 (form side): any number of countries and sectors is a form error or a save."""
+    from django_countries import countries as all_countries
+
+    url, base = partner_forms["experience_add"]
+    codes = countries + [code for code, _name in all_countries][:extra_countries]
+    with rolled_back():
+        post(owner_client, url, {**base, "countries": codes, "sectors": [str(s) for s in sectors]})
+
+
 # --- what the fuzzing found: each fixed, each kept as a plain regression test --------------------------
 
 

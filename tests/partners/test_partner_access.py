@@ -32,8 +32,8 @@ def organisation_urls(lang, organisation, experience):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_owner_and_staff_open_every_page(client, owner, staff, aimf, experience, sector_rows, lang):
-    for user in (owner, staff):
+def test_owner_and_staff_open_every_page(client, owner, staff_editor, aimf, experience, sector_rows, lang):
+    for user in (owner, staff_editor):
         client.force_login(user)
         for address in [url(lang, "home"), *organisation_urls(lang, aimf, experience)]:
             response = client.get(address)
@@ -51,6 +51,52 @@ def test_other_partner_gets_404_on_every_page(client, other_partner, aimf, exper
     aimf.refresh_from_db()
     assert aimf.name_fr == "Association internationale des maires francophones"
     assert experience.__class__.objects.filter(pk=experience.pk).exists()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_staff_without_the_model_permission_gets_404(client, staff, aimf, experience, sector_rows, lang):
+    """Finding 8 of issue 14: is_staff alone is no permission to edit any organisation (published or not)."""
+    aimf.published = False
+    aimf.save()
+    client.force_login(staff)
+    for address in organisation_urls(lang, aimf, experience):
+        assert client.get(address).status_code == 404, address
+        assert client.post(address, organisation_data(aimf, name_fr="Pirate")).status_code == 404, address
+    aimf.refresh_from_db()
+    assert aimf.name_fr == "Association internationale des maires francophones"
+    assert experience.__class__.objects.filter(pk=experience.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("owner", 200), ("other_partner", 404), ("staff", 404), ("staff_editor", 200), ("anonymous", 302)],
+)
+def test_who_may_open_an_unpublished_organisation(client, request, aimf, experience, sector_rows, who, status):
+    """Finding 8 of issue 14: owner and staff with the permission in; other partner and staff without it
+    404; anonymous to the log-in page."""
+    aimf.published = False
+    aimf.save()
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    for address in organisation_urls("fr", aimf, experience):
+        assert client.get(address).status_code == status, address
+
+
+def test_experience_pages_ask_staff_for_the_experience_permissions(client, staff, aimf, experience):
+    """Changing organisations is not deleting experiences: each partner page asks for its own permission."""
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.set(Permission.objects.filter(codename="change_organisation"))
+    client.force_login(staff)
+    assert client.get(url("en", "organisation", aimf.slug)).status_code == 200
+    assert client.get(url("en", "experience", aimf.slug, experience.pk)).status_code == 404
+    assert client.post(url("en", "experience_delete", aimf.slug, experience.pk)).status_code == 404
+    staff.user_permissions.add(Permission.objects.get(codename="delete_experience"))
+    staff = staff.__class__.objects.get(pk=staff.pk)  # permissions are cached on the user object
+    client.force_login(staff)
+    assert client.get(url("en", "experience", aimf.slug, experience.pk)).status_code == 404
+    assert client.post(url("en", "experience_delete", aimf.slug, experience.pk)).status_code == 302
+    assert not experience.__class__.objects.filter(pk=experience.pk).exists()
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -24,7 +24,8 @@ from .templatetags.platforma import Translated, country_names, translated_field
 
 PAGE_SIZE = 20
 # The views the search page links with its current criteria.
-LINKED_VIEWS = ["print_results", "feed_rss", "feed_atom", "export_csv", "export_json"]
+LINKED_VIEWS = ["print_results", "feed_rss", "feed_atom", "export_csv", "export_xlsx", "export_json",
+                "export_experiences_csv", "export_experiences_xlsx", "export_experiences_json"]
 PRINT_LIMIT = 2000  # a printed list longer than this is a document nobody prints; the page says so
 
 

@@ -38,6 +38,12 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _exports_dir(settings, tmp_path_factory):
+    """Every test gets its own, empty directory of export files (never the checkout's var/)."""
+    settings.EXPORTS_DIR = tmp_path_factory.mktemp("exports")
+
+
 @pytest.fixture
 def sectors(db):
     call_command("load_sectors", stdout=open(os.devnull, "w"))

@@ -260,7 +260,8 @@ EXPORT_STREAM_LIMIT = envint("EXPORT_STREAM_LIMIT", 10_000)
 # EXPENSIVE_PER_CLIENT at once per client address, and EXPENSIVE_PER_SERVER at once on this machine, so they
 # never occupy every gunicorn worker (keep it below WEB_CONCURRENCY). Others get 429 with Retry-After.
 EXPENSIVE_PER_CLIENT = envint("EXPENSIVE_PER_CLIENT", 2)
-EXPENSIVE_PER_SERVER = envint("EXPENSIVE_PER_SERVER", max(1, envint("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1) // 2))
+_WORKERS = envint("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)  # gunicorn.conf.py's default
+EXPENSIVE_PER_SERVER = envint("EXPENSIVE_PER_SERVER", max(1, _WORKERS // 2))
 EXPENSIVE_RETRY_AFTER = envint("EXPENSIVE_RETRY_AFTER", 10)
 
 # The sitemap index lists sections of at most this many URLs (institutions/sitemaps.py).

@@ -371,12 +371,14 @@ def export(request, dataset, fmt):
     dataset = DATASETS[dataset]
     limit = settings.EXPORT_STREAM_LIMIT
     organisations = matching_organisations(request)
-    ids = dataset.ids(organisations, limit + 1)
     build = export_files.current()
-    if build and (len(ids) > limit or build.fresh) and _whole_directory(organisations):
+    if build and build.fresh and _whole_directory(organisations):
         return redirect("directory:download", dataset=dataset.name, fmt=fmt)
+    ids = dataset.ids(organisations, limit + 1)
     if len(ids) <= limit:
         return _stream(request, dataset, fmt, ids)
+    if build and _whole_directory(organisations):  # older than the data, but the only whole copy
+        return redirect("directory:download", dataset=dataset.name, fmt=fmt)
     ctx = {"limit": limit, "dataset": dataset.name, "files": files_for_page(translation.get_language())}
     return render(request, "directory/export_too_large.html", ctx, status=400)
 

@@ -14,6 +14,7 @@ import datetime
 import fcntl
 import gzip
 import json
+import logging
 import os
 import shutil
 from contextlib import contextmanager
@@ -23,6 +24,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from .cache import generation
+
+log = logging.getLogger("platforma.exports")
 
 MANIFEST = "manifest.json"
 CURRENT = "current"
@@ -43,8 +46,13 @@ class Build:
 
     @property
     def fresh(self):
-        """True while no data has changed since the files were read."""
-        return self.generation == generation()
+        """True while no data has changed since the files were read (False when that cannot be known: the
+        state cache unreachable)."""
+        try:
+            return self.generation == generation()
+        except Exception:
+            log.warning("directory generation unknown: export files taken as stale", exc_info=True)
+            return False
 
     def has(self, dataset, language, fmt):
         return file_name(dataset, language, fmt) in self.files

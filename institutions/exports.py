@@ -379,7 +379,7 @@ def export(request, dataset, fmt):
         return _stream(request, dataset, fmt, ids)
     if build and _whole_directory(organisations):  # older than the data, but the only whole copy
         return redirect("directory:download", dataset=dataset.name, fmt=fmt)
-    ctx = {"limit": limit, "dataset": dataset.name, "files": files_for_page(translation.get_language())}
+    ctx = {"limit": limit, "files": files_for_page(translation.get_language())}
     return render(request, "directory/export_too_large.html", ctx, status=400)
 
 
@@ -403,13 +403,27 @@ def files_for_page(language):
     return {"built": build.built, "fresh": build.fresh, "links": links}
 
 
+def accepts_gzip(accept_encoding):
+    """True when an Accept-Encoding header allows gzip ("gzip", "gzip;q=0.5"; not "gzip;q=0")."""
+    for part in accept_encoding.split(","):
+        name, *parameters = part.split(";")
+        if name.strip().lower() != "gzip":
+            continue
+        quality = dict(p.strip().partition("=")[::2] for p in parameters).get("q", "1")
+        try:
+            return float(quality) > 0
+        except ValueError:
+            return False
+    return False
+
+
 def _file(request, dataset, fmt):
     """(build, path, gzip?) of the file this request asks for, or None."""
     build = export_files.current()
     language = translation.get_language()
     if dataset not in DATASETS or fmt not in FORMATS or build is None or not build.has(dataset, language, fmt):
         return None
-    gzip = "gzip" in request.headers.get("Accept-Encoding", "") and build.has_gzip(dataset, language, fmt)
+    gzip = accepts_gzip(request.headers.get("Accept-Encoding", "")) and build.has_gzip(dataset, language, fmt)
     return build, build.path(dataset, language, fmt, gzip), gzip
 
 

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 from decimal import Decimal
+from unittest import mock
 
 import openpyxl
 import pytest
@@ -341,6 +342,27 @@ def test_files_are_served_gzipped_when_accepted_and_answer_conditional_requests(
     since = client.get("/en/downloads/organisations.csv", headers={"if-modified-since": plain["Last-Modified"]})
     assert since.status_code == 304
     assert client.get("/en/downloads/organisations.csv", headers={"if-none-match": '"other"'}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "header,gzipped",
+    [("gzip", True), ("deflate, gzip;q=0.5", True), ("GZIP", True), ("gzip;q=0", False), ("gzip;q=x", False),
+     ("br", False), ("", False), ("identity", False)],
+)
+def test_gzip_only_when_the_client_accepts_it(client, directory, header, gzipped):
+    build()
+    response = client.get("/en/downloads/organisations.json", headers={"accept-encoding": header})
+    assert (response.get("Content-Encoding") == "gzip") is gzipped
+    data = body(response)
+    assert len(json.loads(gzip.decompress(data) if gzipped else data)) == 4
+
+
+def test_unknown_freshness_serves_the_data_made_now(client, directory):
+    """The state cache unreachable: the generation is unknown, so the files may be stale: made now."""
+    build()
+    with mock.patch("institutions.export_files.generation", side_effect=ConnectionError("redis down")):
+        response = client.get("/en/export.csv")
+    assert response.status_code == 200 and response.streaming
 
 
 @pytest.mark.parametrize("path", ["organisations.csv", "experiences.pdf", "people.json", "organisations.gz"])

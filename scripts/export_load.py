@@ -17,9 +17,11 @@ the sitemap (timed: an index, then its first section, where it takes the profile
 import argparse
 import csv
 import gzip
+import hashlib
 import http.client
 import io
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -80,7 +82,9 @@ def check_export(headers, body, fmt):
 
 
 def exporter(host, port, path, deadline, results, lock, honour_retry_after):
-    fmt = path.rsplit(".", 1)[-1].split("?")[0]
+    """Ask for the export over and over. Each finished file is kept only by its digest (and the first
+    body with that digest, checked after the run: checking while the load runs would take this process's
+    CPU, and the probe's timing with it)."""
     local = []
     while time.monotonic() < deadline:
         try:
@@ -89,8 +93,14 @@ def exporter(host, port, path, deadline, results, lock, honour_retry_after):
                 status, headers, body, more = get(host, port, urlsplit(headers["location"]).path,
                                                   {"Accept-Encoding": "gzip"})
                 ms += more
-            problem = check_export(headers, body, fmt) if status == 200 else None
-            local.append((status, ms, problem, int(headers.get("x-row-count", 0))))
+            digest = None
+            if status == 200:
+                digest = hashlib.sha256(body).hexdigest()
+                with lock:
+                    bodies.setdefault(digest, (headers, body))
+                if "content-length" in headers and int(headers["content-length"]) != len(body):
+                    digest = f"truncated: {len(body)} bytes of {headers['content-length']}"
+            local.append((status, ms, digest, int(headers.get("x-row-count", 0))))
             if status == 429 and honour_retry_after:
                 time.sleep(float(headers.get("retry-after", 1)))
         except (OSError, http.client.HTTPException) as error:
@@ -99,7 +109,14 @@ def exporter(host, port, path, deadline, results, lock, honour_retry_after):
         results.extend(local)
 
 
-def prober(host, port, profiles, deadline, probes):
+bodies = {}  # digest -> (headers, body) of the first export with these bytes
+
+
+def prober(host, port, profiles, seconds, queue):
+    """In its own process, so the exporters' work in this one cannot delay it: every second, /healthz and
+    a profile (a different one each time)."""
+    probes = defaultdict(list)
+    deadline = time.monotonic() + seconds
     n = 0
     while time.monotonic() < deadline:
         started = time.monotonic()
@@ -111,6 +128,7 @@ def prober(host, port, profiles, deadline, probes):
             probes[name].append((status, ms))
         n += 1
         time.sleep(max(0.0, 1 - (time.monotonic() - started)))
+    queue.put(dict(probes))
 
 
 def is_5xx(status):
@@ -150,15 +168,18 @@ def main(argv=None):
         profiles = [urlsplit(url).path for url in locations if "/organisations/" in url][::7]
         print(f"{args.clients} clients asking for {args.path} for {args.seconds:g} s; probe every second ...",
               flush=True)
-        results, lock, probes = [], threading.Lock(), defaultdict(list)
+        results, lock, queue = [], threading.Lock(), multiprocessing.Queue()
+        probe = multiprocessing.Process(target=prober, args=(host, port, profiles, args.seconds, queue))
+        probe.start()
         deadline = time.monotonic() + args.seconds
         threads = [threading.Thread(target=exporter, args=(host, port, args.path, deadline, results, lock,
                                                            args.honour_retry_after)) for _ in range(args.clients)]
-        threads.append(threading.Thread(target=prober, args=(host, port, profiles, deadline, probes)))
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        probes = queue.get(timeout=120)
+        probe.join()
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -167,15 +188,17 @@ def main(argv=None):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
+    fmt = args.path.rsplit(".", 1)[-1].split("?")[0]
+    problems = {digest: check_export(headers, body, fmt) for digest, (headers, body) in bodies.items()}
     statuses = Counter(status for status, *_ in results)
-    finished = [(ms, rows, problem) for status, ms, problem, rows in results if status == 200]
+    finished = [(ms, rows, problems.get(digest, digest)) for status, ms, digest, rows in results if status == 200]
     broken = [problem for _ms, _rows, problem in finished if problem]
     print(f"\nexports: {len(results)} answers: {dict(statuses)}")
     if finished:
         times = sorted(ms for ms, _rows, _problem in finished)
         print(f"finished exports: {len(finished)}, {len(finished) - len(broken)} whole "
-              f"({finished[0][1]:,} rows each), time p50 {percentile(times, 50):.0f} ms, p95 "
-              f"{percentile(times, 95):.0f} ms")
+              f"({finished[0][1]:,} rows each; {len(bodies)} distinct files checked), "
+              f"time p50 {percentile(times, 50):.0f} ms, p95 {percentile(times, 95):.0f} ms")
     for problem in broken[:5]:
         print(f"  BROKEN: {problem}")
     failures = len(broken) + (not finished)

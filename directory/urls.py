@@ -3,6 +3,7 @@ from django.urls import path
 from institutions.cache import cache_public_page
 
 from . import exports, feeds, views
+from .limits import limit_expensive
 
 app_name = "directory"
 
@@ -10,12 +11,25 @@ urlpatterns = [
     # Anonymous visitors get cached pages, invalidated on every data change (institutions/cache.py), keyed by
     # their canonical criteria: the search page redirects to them, the others only key by them.
     path("", cache_public_page(key=views.canonical_search)(views.search), name="search"),
-    path("print/", cache_public_page(key=views.criteria_key)(views.print_results), name="print_results"),
+    path(
+        "print/",
+        cache_public_page(key=views.criteria_key)(limit_expensive(views.print_results)),
+        name="print_results",
+    ),
     path("feed/rss/", cache_public_page(key=views.criteria_key)(feeds.OrganisationsFeed()), name="feed_rss"),
     path("feed/atom/", cache_public_page(key=views.criteria_key)(feeds.OrganisationsAtomFeed()), name="feed_atom"),
-    # Exports stream: not cached (a cached copy would hold the whole file in memory).
-    path("export.csv", exports.export_csv, name="export_csv"),
-    path("export.json", exports.export_json, name="export_json"),
+    # Exports: made on demand (streamed, not cached: a cached copy would hold the whole file in memory) or
+    # redirected to the whole directory's files (directory/exports.py).
+    path("export.csv", exports.export, {"dataset": "organisations", "fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", exports.export, {"dataset": "organisations", "fmt": "xlsx"}, name="export_xlsx"),
+    path("export.json", exports.export, {"dataset": "organisations", "fmt": "json"}, name="export_json"),
+    path("export-experiences.csv", exports.export, {"dataset": "experiences", "fmt": "csv"},
+         name="export_experiences_csv"),
+    path("export-experiences.xlsx", exports.export, {"dataset": "experiences", "fmt": "xlsx"},
+         name="export_experiences_xlsx"),
+    path("export-experiences.json", exports.export, {"dataset": "experiences", "fmt": "json"},
+         name="export_experiences_json"),
+    path("downloads/<slug:dataset>.<slug:fmt>", exports.download, name="download"),
     path("organisations/<slug:slug>/", cache_public_page(key=views.no_criteria_key)(views.profile), name="profile"),
     path(
         "organisations/<slug:slug>/print/",

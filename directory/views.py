@@ -21,7 +21,8 @@ from .criteria import CRITERION_FACETS, SORT_CHOICES, OrganisationFilter, in_lan
 PAGE_SIZE = 20
 MAX_PAGE = 10_000  # deeper pages are answered with the last one a person could reach by links
 # The views the search page links with its current criteria.
-LINKED_VIEWS = ["print_results", "feed_rss", "feed_atom", "export_csv", "export_json"]
+LINKED_VIEWS = ["print_results", "feed_rss", "feed_atom", "export_csv", "export_xlsx", "export_json",
+                "export_experiences_csv", "export_experiences_xlsx", "export_experiences_json"]
 PRINT_LIMIT = 2000  # a printed list longer than this is a document nobody prints; the page says so
 LONG_TEXT = ["description", "description_fr", "description_en"]
 

@@ -280,6 +280,24 @@ else:
 PUBLIC_PAGE_CACHE = envbool("PUBLIC_PAGE_CACHE", True)
 PUBLIC_PAGE_CACHE_TIMEOUT = envint("PUBLIC_PAGE_CACHE_TIMEOUT", 300)
 
+# Open data exports (directory/exports.py). A search matching at most EXPORT_STREAM_LIMIT rows is exported
+# on demand; the whole directory is served from files that `manage.py build_exports` writes into EXPORTS_DIR
+# (run it every minute: it returns at once when the files are fresh). MEDIA_ROOT holds nothing else today.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+EXPORTS_DIR = Path(env("EXPORTS_DIR", str(MEDIA_ROOT / "exports")))
+EXPORT_STREAM_LIMIT = envint("EXPORT_STREAM_LIMIT", 10_000)
+
+# Expensive anonymous requests (exports, printed lists; directory/limits.py): at most
+# EXPENSIVE_PER_CLIENT at once per client address, and EXPENSIVE_PER_SERVER at once on this machine, so they
+# never occupy every gunicorn worker (keep it below WEB_CONCURRENCY). Others get 429 with Retry-After.
+EXPENSIVE_PER_CLIENT = envint("EXPENSIVE_PER_CLIENT", 2)
+_WORKERS = envint("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)  # gunicorn.conf.py's default
+EXPENSIVE_PER_SERVER = envint("EXPENSIVE_PER_SERVER", max(1, _WORKERS // 2))
+EXPENSIVE_RETRY_AFTER = envint("EXPENSIVE_RETRY_AFTER", 10)
+
+# The sitemap index lists sections of at most this many URLs (institutions/sitemaps.py).
+SITEMAP_SECTION_SIZE = envint("SITEMAP_SECTION_SIZE", 5000)
+
 # BENCHMARK=1 routes a bare "ok" view at /bench/bare/ for `make bench` (scripts/bench.py);
 # never set it in production.
 BENCHMARK_VIEW = envbool("BENCHMARK", False)

@@ -1,18 +1,31 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps.views import index, sitemap
 from django.urls import include, path
 
-from directory.sitemaps import SITEMAPS
+from directory.sitemaps import CACHE_TIMEOUT, SITEMAPS
+from institutions.cache import cache_public_page
 
 from . import views
 
 # "/" has no language prefix: LocaleMiddleware redirects it to /fr/ or /en/ from Accept-Language.
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
-    # For machines: one address whatever the language (the sitemap lists both languages itself).
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # For machines: one address whatever the language (the sitemap lists both languages itself): an index of
+    # sections, each cached per directory generation (institutions/sitemaps.py).
+    path(
+        "sitemap.xml",
+        cache_public_page(CACHE_TIMEOUT)(index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        cache_public_page(CACHE_TIMEOUT)(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
 ]

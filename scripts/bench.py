@@ -94,9 +94,11 @@ def scenarios():
 
 def export_criteria(published, total):
     """The criterion (one or two countries, or one or two kinds: values of one criterion widen) matching
-    closest to EXPORT_ROWS organisations; no criterion when there are fewer than that."""
+    closest to EXPORT_ROWS organisations without exceeding EXPORT_STREAM_LIMIT; no criterion when there are
+    fewer than that."""
     from itertools import combinations
 
+    from django.conf import settings
     from django.db.models import Count
 
     if total <= EXPORT_ROWS:
@@ -109,7 +111,8 @@ def export_criteria(published, total):
             for values in combinations(sorted(counts), size):
                 rows = sum(counts[v] for v in values)
                 query = "?" + "&".join(f"{field}={v}" for v in values)
-                candidates.append((abs(rows - EXPORT_ROWS), query))
+                if rows <= settings.EXPORT_STREAM_LIMIT:  # more is not made on demand (a 400 page)
+                    candidates.append((abs(rows - EXPORT_ROWS), query))
     return min(candidates)[1]
 
 

@@ -87,6 +87,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_sectors", stdout=io.StringIO())
 
 
+@pytest.fixture(autouse=True)
+def _exports_dir(settings, tmp_path_factory):
+    """Every test gets its own, empty directory of export files (never the checkout's var/)."""
+    settings.EXPORTS_DIR = tmp_path_factory.mktemp("exports")
+
+
 @pytest.fixture
 def sectors(db):
     """The OECD sectors. Loaded once per session; a transactional test empties the database at its end (they

@@ -38,6 +38,7 @@ def assert_no_server_error(response):
 LIST_PAGES = [
     "/fr/", "/en/", "/fr/print/", "/en/print/", "/en/feed/rss/", "/fr/feed/rss/", "/en/feed/atom/",
     "/fr/feed/atom/", "/fr/export.csv", "/en/export.csv", "/fr/export.json", "/en/export.json",
+    "/fr/export.xlsx", "/en/export-experiences.csv", "/fr/export-experiences.json", "/en/export-experiences.xlsx",
 ]  # fmt: skip
 
 
@@ -76,6 +77,35 @@ def test_any_profile_address_answers_the_profile_or_404(client, directory, lang,
 @given(params=parameters(["p", "page", "lang", "format"]), accept_language=text)
 def test_machine_pages_never_give_a_server_error(client, directory, path, params, accept_language):
     assert_no_server_error(client.get(path, params, headers={"accept-language": accept_language}))
+
+
+export_names = st.one_of(
+    st.sampled_from(["organisations", "experiences", "people", "", "organisations.csv"]), text.filter(bool)
+)
+export_formats = st.one_of(st.sampled_from(["csv", "xlsx", "json", "gz", "pdf", "CSV"]), text.filter(bool))
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@settings(fuzz, max_examples=25)
+@given(dataset=export_names, fmt=export_formats, params=parameters(["p", "page", "format", *CRITERIA]),
+       encoding=st.sampled_from(["", "gzip", "gzip;q=0", "br, gzip", "*"]))
+def test_export_files_and_formats_never_give_a_server_error(client, directory, lang, dataset, fmt, params, encoding):
+    """Any dataset and format, built or not, with any parameters and Accept-Encoding (issue 14)."""
+    if dataset == "organisations" and fmt == "csv":
+        from django.core.management import call_command
+
+        call_command("build_exports", verbosity=0)
+    headers = {"accept-encoding": encoding}
+    for path in (f"/{lang}/downloads/{quote(dataset, safe='')}.{quote(fmt, safe='')}",
+                 f"/{lang}/export-{quote(dataset, safe='')}.{quote(fmt, safe='')}"):
+        assert_no_server_error(client.get(path, params, headers=headers))
+
+
+@pytest.mark.parametrize("path", ["/sitemap-organisations.xml", "/sitemap-search.xml"])
+@settings(fuzz, max_examples=20)
+@given(page=st.one_of(st.integers(-3, 10).map(str), text))
+def test_sitemap_sections_never_give_a_server_error(client, directory, path, page):
+    assert_no_server_error(client.get(path, {"p": page}))
 
 
 @fuzz

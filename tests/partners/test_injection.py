@@ -54,7 +54,7 @@ DONOR_FIELDS = ["name_fr", "name_en", "acronym"]
 def read(response):
     assert response.status_code == 200, response.status_code
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    return body.decode("utf-8")
+    return body.decode("utf-8-sig")  # CSV exports start with a byte order mark
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 from unittest import mock
 
+import pytest
 from django.db import OperationalError, connection
 
 from tests.factories import make_aimf

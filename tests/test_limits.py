@@ -5,10 +5,7 @@ import logging
 from unittest import mock
 
 import pytest
-import search_data
 from django.core.cache import caches
-
-directory = search_data.directory  # the shared fixture
 
 EXPORT = "/en/export.csv"
 

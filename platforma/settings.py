@@ -6,6 +6,7 @@ message that says which variable to set.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "accounts",
     "institutions",
     "experiences",
+    "api",
     # Project-wide signal receivers (security logging).
     "platforma.apps.PlatformaConfig",
 ]
@@ -248,6 +250,12 @@ else:
 # (the benchmark measures both). Seconds a cached page lives at most; edits invalidate it at once anyway.
 PUBLIC_PAGE_CACHE = envbool("PUBLIC_PAGE_CACHE", True)
 PUBLIC_PAGE_CACHE_TIMEOUT = envint("PUBLIC_PAGE_CACHE_TIMEOUT", 300)
+
+# IATI export (api/iati.py): an organisation without its own IATI organisation identifier gets one under
+# this prefix, the directory's own (set it to the publisher identifier registered with IATI).
+IATI_PREFIX = env("IATI_PREFIX", "XI-PLATFORMA")
+if not re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+(-[A-Z0-9]+)*", IATI_PREFIX):
+    raise ImproperlyConfigured(f"IATI_PREFIX must look like XI-PLATFORMA (capitals, digits, hyphens): {IATI_PREFIX!r}")
 
 # BENCHMARK=1 routes a bare "ok" view at /bench/bare/ for `make bench` (scripts/bench.py);
 # never set it in production.

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language, gettext
 
 from experiences.models import Experience
@@ -51,3 +51,9 @@ def export_iati(request):
     response = StreamingHttpResponse(chunks, content_type=XML)
     response["Content-Disposition"] = 'attachment; filename="organisations-iati.xml"'
     return response
+
+
+def open_data(request):
+    """What can be reused, where, and under which licence."""
+    ctx = {"iati_prefix": settings.IATI_PREFIX, "iati_limit": IATI_EXPORT_LIMIT}
+    return render(request, "api/open_data.html", ctx)

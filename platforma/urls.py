@@ -24,7 +24,7 @@ if settings.BENCHMARK_VIEW:
 
 urlpatterns += i18n_patterns(
     path("partners/", include("accounts.urls")),
-    path("", include("api.iati_urls")),
+    path("", include("api.public_urls")),
     path("", include("institutions.urls")),
 )
 

@@ -27,7 +27,7 @@ HUNDRED = Decimal(100)
 
 def url(name, lang="fr", *args):
     with translation.override(lang):
-        return reverse(f"iati:{name}", args=args)
+        return reverse(f"opendata:iati_{name}", args=args)
 
 
 def content(response):

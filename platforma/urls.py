@@ -15,6 +15,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
+    path("api/", include("api.urls")),
 ]
 
 if settings.BENCHMARK_VIEW:

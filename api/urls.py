@@ -1,6 +1,6 @@
 """/api/: the JSON API (v1), its OpenAPI 3 schema and its documentation, served from our own static files."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import v1
@@ -9,9 +9,9 @@ app_name = "api"
 
 urlpatterns = [
     path("v1/organisations/", v1.OrganisationList.as_view(), name="organisations"),
-    path("v1/organisations/<slug:slug>/", v1.OrganisationDetail.as_view(), name="organisation"),
+    path("v1/organisations/<str:slug>/", v1.OrganisationDetail.as_view(), name="organisation"),
     path(
-        "v1/organisations/<slug:slug>/experiences/",
+        "v1/organisations/<str:slug>/experiences/",
         v1.OrganisationExperiences.as_view(),
         name="organisation_experiences",
     ),
@@ -26,4 +26,5 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
         name="docs",
     ),
+    re_path(r"", v1.not_found),
 ]

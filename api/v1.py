@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import time
 
+from django import forms
 from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Prefetch
@@ -16,8 +17,10 @@ from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import api_view, renderer_classes
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import AnonRateThrottle
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
@@ -85,7 +88,9 @@ class PerAddressThrottle(AnonRateThrottle):
 
 def _language(request):
     """?lang=fr|en, else the language LocaleMiddleware took from Accept-Language."""
-    return request.GET.get("lang") or translation.get_language() or settings.LANGUAGE_CODE
+    if "lang" in request.GET:
+        return request.GET["lang"]
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def _generation_time(number):
@@ -150,7 +155,14 @@ def _criteria_parameters():
         many = getattr(field.field_class.widget, "allow_multiple_selected", False)
         with translation.override("en"):
             description = f"As on the search page: {field.label}."
-        parameters.append(OpenApiParameter(name, OpenApiTypes.STR, many=many, description=description))
+        if issubclass(field.field_class, forms.IntegerField):
+            bounds = {"minimum": field.extra.get("min_value"), "maximum": field.extra.get("max_value")}
+            kind = {"type": "integer", **{key: value for key, value in bounds.items() if value is not None}}
+        elif getattr(field, "extra", {}).get("choices"):
+            kind = {"type": "string", "enum": [value for value, _label in field.extra["choices"]]}
+        else:
+            kind = OpenApiTypes.STR
+        parameters.append(OpenApiParameter(name, kind, many=many, description=description))
     return parameters
 
 
@@ -241,6 +253,14 @@ class CountryList(ListView):
             .distinct()
         )
         return [_country(code) for code in sorted(codes)]
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@renderer_classes([JSONRenderer])
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/: a JSON 404, like the endpoints' own."""
+    raise NotFound()
 
 
 def _country(code):

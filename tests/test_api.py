@@ -96,6 +96,10 @@ def test_pagination_has_stable_order_and_next_links(client, directory):
         ({"q": "eau\x00"}, 400),
         ({"country\x00": "FR"}, 400),
         ({"lang": "de"}, 400),
+        ({"lang": ""}, 400),
+        ({"sort": "nonsense"}, 400),
+        ({"active_from": "2101"}, 400),
+        ({"active_from": "2100"}, 200),
         ({"lang": "en"}, 200),
         ({"active_from": "99999999999999999999"}, 400),
         ({"active_from": "2019"}, 200),
@@ -110,6 +114,13 @@ def test_bad_parameters_answer_400(client, directory, params, status):
 def test_nul_bytes_answer_400_on_every_endpoint(client, directory):
     for name, args in [("organisation", ["aimf"]), ("sectors", []), ("donors", []), ("countries", [])]:
         assert get(client, name, *args, q="\x00").status_code == 400
+
+
+def test_unknown_addresses_under_the_api_answer_json_404(client, db):
+    for path in ["/api/v1/nothing/", "/api/v1/organisations/a%2Fb/", "/api/v1/organisations/no such/"]:
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
 
 
 def test_organisation_detail_has_competences_and_experiences(client, directory):

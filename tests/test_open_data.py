@@ -26,7 +26,8 @@ def test_page_explains_each_way_to_reuse_the_data_in_its_language(client, db, la
     assert f'<html lang="{lang}">' in page
     assert heading in page and licence in page
     with translation.override(lang):
-        for name in ["directory:export_csv", "directory:export_json", "directory:feed_rss", "opendata:iati_export"]:
+        for name in ["directory:export_csv", "directory:export_json", "directory:feed_rss", "opendata:iati_export",
+                     "api:docs", "api:schema", "api:organisations"]:  # fmt: skip
             assert f'href="{reverse(name)}' in page
     assert settings.IATI_PREFIX in page
     assert 'href="https://creativecommons.org/licenses/by/4.0/"' in page

@@ -27,7 +27,7 @@ from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.cache import CHANGES_TIMEOUT, generation
 from institutions.filters import OrganisationFilter, experience_count
 from institutions.models import Competence, Organisation, Sector, SectorCategory
-from institutions.views import organisation_search, with_competences
+from institutions.views import organisation_search, result_ids, with_competences
 
 from . import serializers
 
@@ -172,12 +172,16 @@ class OrganisationList(ListView):
 
     serializer_class = serializers.OrganisationSerializer
 
-    def get_queryset(self):
-        filterset = organisation_search(self.request)
+    def list(self, request, *args, **kwargs):
+        filterset = organisation_search(request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        organisations = filterset.qs
-        return with_competences(organisations.annotate(experience_count=experience_count()))
+        # The search page's own ids, in its order (from the facet index when it knows it): the API lists
+        # exactly what the page lists; one query then reads the page's rows.
+        ids = self.paginate_queryset(result_ids(filterset))
+        rows = with_competences(Organisation.objects.annotate(experience_count=experience_count())).in_bulk(ids)
+        organisations = [rows[pk] for pk in ids if pk in rows]
+        return self.get_paginated_response(self.get_serializer(organisations, many=True).data)
 
 
 EXPERIENCES = Experience.objects.order_by("-start_date", "id").prefetch_related(

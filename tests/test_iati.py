@@ -311,3 +311,14 @@ def test_donor_with_one_language_only(client, aimf, sector_rows):
     assert [(n.get(LANG), n.text) for n in activity.findall("transaction/provider-org/narrative")] == [
         ("en", "Only English Fund")
     ]
+
+
+def test_export_ignores_nul_bytes_and_malformed_criteria_like_the_search_page(client, aimf, ouaga, sector_rows):
+    add_experience(aimf, title_fr="Paris")
+    add_experience(ouaga, title_fr="Ouaga")
+    plain = checked(client.get(url("export", "fr") + "?country=FR"))
+    for query in ["?country=FR&q=\x00", "?country=FR&active_from=abc", "?country=FR&country=ZZ&page=-1"]:
+        tree = checked(client.get(url("export", "fr") + query.replace("\x00", "%00")))
+        assert [a.findtext("iati-identifier") for a in tree.iter("iati-activity")] == [
+            a.findtext("iati-identifier") for a in plain.iter("iati-activity")
+        ]

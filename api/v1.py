@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
 from django.views.decorators.http import condition
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
@@ -42,7 +43,7 @@ def _number(request, name, default, maximum):
     if value is None:
         return default
     if not (value.isascii() and value.isdigit() and len(value) <= 9 and 1 <= int(value) <= maximum):
-        raise ValidationError({name: f"An integer from 1 to {maximum}."})
+        raise ValidationError({name: gettext("An integer from 1 to %(maximum)d.") % {"maximum": maximum}})
     return int(value)
 
 
@@ -131,10 +132,10 @@ class DirectoryView(generics.GenericAPIView):
         super().initial(request, *args, **kwargs)
         for name, values in request.query_params.lists():
             if "\x00" in name or any("\x00" in value for value in values):
-                raise ValidationError({name.replace("\x00", ""): "NUL characters are not allowed."})
+                raise ValidationError({name.replace("\x00", ""): gettext("NUL characters are not allowed.")})
         language = _language(request)
         if language not in LANGUAGES:
-            raise ValidationError({"lang": f"One of {', '.join(LANGUAGES)}."})
+            raise ValidationError({"lang": gettext("One of: %(languages)s.") % {"languages": ", ".join(LANGUAGES)}})
         translation.activate(language)
         request.LANGUAGE_CODE = language
 

@@ -231,3 +231,12 @@ def test_schema_and_docs(client, db):
     page = docs.content.decode()
     assert "<script>" not in page and "<style" not in page  # the site's CSP holds: no inline code
     assert "swagger-ui-dist" in page
+
+
+@pytest.mark.parametrize(
+    "lang, message", [("fr", "Un nombre entier de 1 à 100."), ("en", "An integer from 1 to 100.")]
+)
+def test_errors_say_what_to_fix_in_the_requested_language(client, directory, lang, message):
+    response = get(client, "donors", lang=lang, page_size="lots")
+    assert response.status_code == 400
+    assert response.json() == {"page_size": message}

@@ -26,6 +26,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.cache import CHANGES_TIMEOUT, generation
+from institutions.facet_index import CRITERION_FACETS
 from institutions.filters import OrganisationFilter, experience_count
 from institutions.models import Competence, Organisation, Sector, SectorCategory
 from institutions.views import organisation_search, result_ids, with_competences
@@ -78,6 +79,31 @@ class Pagination(PageNumberPagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
+
+
+FACET_ITEM = {
+    "type": "object",
+    "properties": {
+        "value": {"description": "The criterion's value (a code, or a donor's id)."},
+        "label": {"type": "string"},
+        "count": {"type": "integer", "description": "Organisations the search would give with this value."},
+        "selected": {"type": "boolean"},
+    },
+}
+
+
+class OrganisationPagination(Pagination):
+    """The organisations' pages also carry the search page's facet counts."""
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["facets"] = {
+            "type": "object",
+            "description": "For each facet, every value with the number of organisations it would give, the "
+            "other criteria unchanged (as on the search page).",
+            "additionalProperties": {"type": "array", "items": FACET_ITEM},
+        }
+        return schema
 
 
 class PerAddressThrottle(AnonRateThrottle):
@@ -172,6 +198,7 @@ class OrganisationList(ListView):
     """Published organisations matching the search page's criteria, in its order."""
 
     serializer_class = serializers.OrganisationSerializer
+    pagination_class = OrganisationPagination
 
     def list(self, request, *args, **kwargs):
         filterset = organisation_search(request)
@@ -182,7 +209,9 @@ class OrganisationList(ListView):
         ids = self.paginate_queryset(result_ids(filterset))
         rows = with_competences(Organisation.objects.annotate(experience_count=experience_count())).in_bulk(ids)
         organisations = [rows[pk] for pk in ids if pk in rows]
-        return self.get_paginated_response(self.get_serializer(organisations, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(organisations, many=True).data)
+        response.data["facets"] = filterset.facets(expanded=CRITERION_FACETS)  # every value, none trimmed
+        return response
 
 
 EXPERIENCES = Experience.objects.order_by("-start_date", "id").prefetch_related(

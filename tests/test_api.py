@@ -62,6 +62,17 @@ def test_organisations_follow_the_search_criteria_both_ways(client, directory):
     assert get(client, "organisations", worked_in="BF").json()["count"] == 0
 
 
+def test_organisations_come_with_the_search_pages_facet_counts(client, directory, settings):
+    settings.PUBLIC_PAGE_CACHE = False
+    params = {"country": "FR", "lang": "en"}
+    body = get(client, "organisations", **params).json()
+    countries = {item["value"]: (item["count"], item["selected"]) for item in body["facets"]["country"]}
+    assert countries == {"BF": (1, False), "FR": (1, True)}  # a facet ignores its own criterion
+    assert {item["value"]: item["count"] for item in body["facets"]["worked_in"]} == {"ML": 1, "SN": 1}
+    page = client.get("/en/", params).context["facets"]
+    assert body["facets"]["kind"] == [dict(item) for item in page["kind"]]
+
+
 def test_unpublished_organisations_are_not_in_the_api(client, directory):
     Organisation.objects.filter(slug="ouaga").update(published=False)
     assert [r["slug"] for r in get(client, "organisations").json()["results"]] == ["aimf"]

@@ -29,7 +29,7 @@ from institutions.cache import CHANGES_TIMEOUT, generation
 from institutions.facet_index import CRITERION_FACETS
 from institutions.filters import OrganisationFilter, experience_count
 from institutions.models import Competence, Organisation, Sector, SectorCategory
-from institutions.views import organisation_search, result_ids, with_competences
+from institutions.views import expanded_facets, organisation_search, result_ids, with_competences
 
 from . import serializers
 
@@ -161,7 +161,7 @@ class DirectoryView(generics.GenericAPIView):
                 raise ValidationError({name.replace("\x00", ""): gettext("NUL characters are not allowed.")})
         language = _language(request)
         if language not in LANGUAGES:
-            raise ValidationError({"lang": gettext("One of: %(languages)s.") % {"languages": ", ".join(LANGUAGES)}})
+            raise ValidationError({"lang": gettext("One of: %(values)s.") % {"values": ", ".join(LANGUAGES)}})
         translation.activate(language)
         request.LANGUAGE_CODE = language
 
@@ -193,7 +193,17 @@ def _criteria_parameters():
     return parameters
 
 
-@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER, *_criteria_parameters()]))
+MORE_PARAMETER = OpenApiParameter(
+    "more",
+    OpenApiTypes.STR,
+    enum=list(CRITERION_FACETS),
+    many=True,
+    description="Criteria whose facet lists every value (by default a long facet lists its most frequent "
+    "values and the chosen ones, as on the search page).",
+)
+
+
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER, MORE_PARAMETER, *_criteria_parameters()]))
 class OrganisationList(ListView):
     """Published organisations matching the search page's criteria, in its order."""
 
@@ -204,13 +214,16 @@ class OrganisationList(ListView):
         filterset = organisation_search(request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
+        if set(request.query_params.getlist("more")) - CRITERION_FACETS.keys():
+            raise ValidationError({"more": gettext("One of: %(values)s.") % {"values": ", ".join(CRITERION_FACETS)}})
         # The search page's own ids, in its order (from the facet index when it knows it): the API lists
         # exactly what the page lists; one query then reads the page's rows.
         ids = self.paginate_queryset(result_ids(filterset))
         rows = with_competences(Organisation.objects.annotate(experience_count=experience_count())).in_bulk(ids)
         organisations = [rows[pk] for pk in ids if pk in rows]
         response = self.get_paginated_response(self.get_serializer(organisations, many=True).data)
-        response.data["facets"] = filterset.facets(expanded=CRITERION_FACETS)  # every value, none trimmed
+        # As on the page: a long facet lists its most frequent values and the chosen ones, unless `more` names it.
+        response.data["facets"] = filterset.facets(expanded_facets(request))
         return response
 
 

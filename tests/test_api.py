@@ -73,6 +73,15 @@ def test_organisations_come_with_the_search_pages_facet_counts(client, directory
     assert body["facets"]["kind"] == [dict(item) for item in page["kind"]]
 
 
+def test_a_long_facet_lists_its_most_frequent_values_unless_more_names_it(client, directory, sector_rows):
+    for n, code in enumerate(["AR", "BE", "BJ", "BR", "CA", "CH", "CI", "CM", "DE", "DZ", "ES", "GA", "GN"]):
+        Organisation.objects.create(name_fr=f"Commune {n}", country=code)
+    trimmed = get(client, "organisations").json()["facets"]["country"]
+    full = get(client, "organisations", more="country").json()["facets"]["country"]
+    assert len(full) == 15 and len(trimmed) == 10
+    assert {item["value"] for item in trimmed} < {item["value"] for item in full}
+
+
 def test_unpublished_organisations_are_not_in_the_api(client, directory):
     Organisation.objects.filter(slug="ouaga").update(published=False)
     assert [r["slug"] for r in get(client, "organisations").json()["results"]] == ["aimf"]
@@ -108,6 +117,8 @@ def test_pagination_has_stable_order_and_next_links(client, directory):
         ({"country\x00": "FR"}, 400),
         ({"lang": "de"}, 400),
         ({"lang": ""}, 400),
+        ({"more": "country"}, 200),
+        ({"more": "nothing"}, 400),
         ({"sort": "nonsense"}, 400),
         ({"active_from": "2101"}, 400),
         ({"active_from": "2100"}, 200),

@@ -231,6 +231,7 @@ class OrganisationAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmi
         (_("Address"), {"fields": ["street", "zip_code", "city", "country"]}),
         (_("Contact"), {"fields": ["website", "email", "telephone", "fax"]}),
         (_("General description"), {"fields": ["description"]}),
+        (_("Open data"), {"fields": ["iati_identifier"]}),
         (_("Record"), {"fields": ["completeness_detail", "slug", "version", "created", "updated"]}),
     ]
     inlines = [CompetenceInline, MembershipInline, ExperienceInline]

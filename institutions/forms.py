@@ -87,7 +87,7 @@ class OrganisationForm(TranslatedErrorsMixin, forms.ModelForm):
         model = Organisation
         fields = [
             "name_fr", "name_en", "acronym", "kind", "street", "zip_code", "city", "country",
-            "website", "email", "telephone", "fax", "description_fr", "description_en",
+            "website", "email", "telephone", "fax", "description_fr", "description_en", "iati_identifier",
         ]  # fmt: skip
         labels = {
             "name_fr": _("Name in French"),

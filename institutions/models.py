@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -10,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 MAX_COMPETENCES = 5
+
+# An organisation identifier as org-id.guide and IATI define it: a registration agency's prefix (ISO 3166
+# country code, or XI/XM for international lists, a hyphen, the list's code: FR-RNA, GB-COH, XM-DAC), a
+# hyphen, then the organisation's number in that list, without spaces or the characters IATI forbids.
+IATI_IDENTIFIER_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{2,}-[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
 
 class SectorQuerySet(models.QuerySet):
@@ -85,6 +90,24 @@ class Organisation(models.Model):
     telephone = models.CharField(_("telephone number"), max_length=40, blank=True)
     fax = models.CharField(_("fax number"), max_length=40, blank=True)
     description = models.TextField(_("general description"), blank=True)
+    iati_identifier = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=100,
+        blank=True,
+        validators=[
+            RegexValidator(
+                IATI_IDENTIFIER_PATTERN,
+                _(
+                    "Write the identifier as org-id.guide gives it: the list's prefix, a hyphen, then the "
+                    "number in that list, for example FR-RNA-W751234567 or XM-DAC-41114."
+                ),
+            )
+        ],
+        help_text=_(
+            "Optional. The organisation's identifier from org-id.guide (e.g. FR-RNA-W751234567), used in its "
+            "IATI export. Without it the export uses the directory's own prefix."
+        ),
+    )
     slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
     published = models.BooleanField(_("published"), default=True, db_index=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)

@@ -6,6 +6,7 @@ message that says which variable to set.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -77,12 +78,17 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_countries",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "simple_history",
     "axes",
     "accounts",
     "institutions",
     "experiences",
     "directory",
+    "api",
     # Project-wide signal receivers (security logging).
     "platforma.apps.PlatformaConfig",
 ]
@@ -96,6 +102,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before CommonMiddleware, as django-cors-headers asks; it answers only under /api/ (CORS_URLS_REGEX).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -297,6 +305,44 @@ EXPENSIVE_RETRY_AFTER = envint("EXPENSIVE_RETRY_AFTER", 10)
 
 # The sitemap index lists sections of at most this many URLs (institutions/sitemaps.py).
 SITEMAP_SECTION_SIZE = envint("SITEMAP_SECTION_SIZE", 5000)
+
+# IATI export (api/iati.py): an organisation without its own IATI organisation identifier gets one under
+# this prefix, the directory's own (set it to the publisher identifier registered with IATI).
+IATI_PREFIX = env("IATI_PREFIX", "XI-PLATFORMA")
+if not re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+(-[A-Z0-9]+)*", IATI_PREFIX):
+    raise ImproperlyConfigured(f"IATI_PREFIX must look like XI-PLATFORMA (capitals, digits, hyphens): {IATI_PREFIX!r}")
+
+# The read-only JSON API (api/): JSON only (the browsable API's forms list every choice and time out at
+# scale), no sessions or logins, a throttle per client address. Behind a load balancer set API_NUM_PROXIES
+# to the number of proxies in front, so the address is read from X-Forwarded-For and not the proxy's.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", "120/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "NUM_PROXIES": envint("API_NUM_PROXIES", 0),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Platforma directory API",
+    "DESCRIPTION": (
+        "Read-only open data of the Platforma institutional directory: organisations (with the search page's "
+        "criteria), their competences and experiences, sectors, donors and countries. Both languages: `?lang=` "
+        "or Accept-Language. Responses carry an ETag and Last-Modified. Each client address may make "
+        f"{API_THROTTLE_RATE.replace('/', ' requests per ')}; beyond, 429 with Retry-After. "
+        "Licence of the data: CC BY 4.0. The same data as IATI 2.03 XML: /<lang>/export.iati.xml."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.document_errors"],
+}
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 
 # BENCHMARK=1 routes a bare "ok" view at /bench/bare/ for `make bench` (scripts/bench.py);
 # never set it in production.

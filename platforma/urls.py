@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
+    path("api/", include("api.urls")),
 ]
 
 if settings.BENCHMARK_VIEW:
@@ -37,6 +38,7 @@ if settings.BENCHMARK_VIEW:
 
 urlpatterns += i18n_patterns(
     path("partners/", include("accounts.urls")),
+    path("", include("api.public_urls")),
     path("", include("directory.urls")),
 )
 

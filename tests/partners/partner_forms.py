@@ -21,6 +21,7 @@ def organisation_data(organisation, **changes):
         "fax": organisation.fax,
         "description_fr": organisation.description_fr or "",
         "description_en": organisation.description_en or "",
+        "iati_identifier": organisation.iati_identifier,
     }
     data.update(changes)
     return data

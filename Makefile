@@ -18,15 +18,23 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # Migrate, then load the OECD sectors and the demo data. Safe to repeat: what was entered is kept.
+# One summary line per step (each command's -v 2 lists every record).
 db: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_sectors
-	$(PY) manage.py load_demo
+	@$(PY) manage.py migrate --noinput --verbosity 0 && echo "database: migrations applied"
+	@$(PY) manage.py load_sectors
+	@$(PY) manage.py load_demo
 
 setup: db
 
+# HOST=0.0.0.0 PORT=8080 make run  serves elsewhere than http://127.0.0.1:8000/.
 run: setup
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo ""
+	@echo "Platforma: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "Development accounts: partner@aimf.example / platforma-partner (partner of AIMF),"
+	@echo "                      staff@platforma.example / platforma-staff (staff)."
+	@echo "E-mails (password reset, invitations) are written below, in this terminal. Ctrl-C stops the server."
+	@echo ""
+	@$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(PY) manage.py makemigrations --check --dry-run

@@ -199,10 +199,11 @@ STORAGES = {
     },
 }
 
-# E-mail: printed to the console in development; SMTP from the environment in production.
+# E-mail: printed to the console in development (as readable text, see platforma/mail.py); SMTP from the
+# environment in production.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "platforma.mail.ConsoleTextBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
@@ -312,6 +313,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},
+        # The access log is platforma.requests (one JSON line per request, errors included): runserver's
+        # own line would be a second one; errors' tracebacks come from django.request.
+        "django.server": {"level": "CRITICAL"},
         "platforma.requests": {"handlers": ["json"], "level": "INFO", "propagate": False},
         "platforma.security": {"handlers": ["json"], "level": "INFO", "propagate": False},
     },

@@ -15,6 +15,7 @@ from experiences.formsets import FundingFormSet as SharedFundingFormSet
 from experiences.formsets import FundingsEditedTogetherMixin
 from experiences.models import Experience, Funding
 
+from .amounts import AmountField
 from .models import MAX_COMPETENCES, Organisation, Sector
 
 TEXTAREA = {"rows": 8, "cols": 40}
@@ -190,7 +191,7 @@ class ExperienceForm(FundingsEditedTogetherMixin, TranslatedErrorsMixin, forms.M
             "title_fr", "title_en", "objectives_fr", "objectives_en", "results_fr", "results_en",
             "sectors", "countries", "cost", "role", "start_date", "end_date",
         ]  # fmt: skip
-        field_classes = {"sectors": ModelIdsField}
+        field_classes = {"sectors": ModelIdsField, "cost": AmountField}
         labels = {
             "title_fr": _("Action title in French"),
             "title_en": _("Action title in English"),
@@ -249,6 +250,7 @@ class FundingForm(forms.ModelForm):
     class Meta:
         model = Funding
         fields = ["donor", "amount"]
+        field_classes = {"amount": AmountField}
 
 
 class BaseFundingFormSet(SharedFundingFormSet):

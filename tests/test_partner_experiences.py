@@ -50,7 +50,8 @@ def test_list_and_form_in_both_languages(client, owner, aimf, experience, sector
     page = client.get(url(lang, "experience", aimf.slug, experience.pk)).content.decode()
     assert 'value="Eau pour tous"' in page and 'value="Water for all"' in page
     assert ("Titre de l’action en français" if lang == "fr" else "Action title in French") in page
-    assert 'name="fundings-0-amount" value="60000.00"' in page
+    shown = "60\u202f000" if lang == "fr" else "60,000"  # in the language's format, as a text box
+    assert f'type="text" name="fundings-0-amount" value="{shown}" inputmode="decimal"' in page
 
 
 def test_change_an_experience_and_its_fundings(client, owner, aimf, experience, donors):

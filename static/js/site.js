@@ -20,14 +20,18 @@
   // Searchable multiple choice lists (sectors, countries): typing filters, arrows and Enter choose,
   // Backspace removes the last choice. The <select> stays in the form, so the server sees the same data.
   function pickers() {
-    if (typeof window.TomSelect !== "function") return;
-    document.querySelectorAll("select[data-picker]").forEach(function (select) {
+    var form = document.querySelector("form[data-pickers]");
+    if (!form || typeof window.TomSelect !== "function") return;
+    form.querySelectorAll("select[multiple]").forEach(function (select) {
       new window.TomSelect(select, {
         plugins: ["remove_button"],
         maxOptions: null,
         hidePlaceholder: true,
-        placeholder: select.getAttribute("data-picker"),
+        placeholder: form.getAttribute("data-pickers"),
       });
+    });
+    form.querySelectorAll("[data-picker-help]").forEach(function (help) {
+      help.textContent = help.getAttribute("data-picker-help");
     });
   }
 
@@ -41,6 +45,7 @@
       var button = document.querySelector("button[data-add-row='" + prefix + "']");
       if (!total || !body || !button) return;
       button.hidden = false;
+      document.querySelectorAll("[data-without-script]").forEach(function (el) { el.hidden = true; });
       button.addEventListener("click", function () {
         var index = parseInt(total.value, 10);
         if (max && index >= parseInt(max.value, 10)) { button.disabled = true; return; }

@@ -31,3 +31,19 @@ def test_manifest_icons_exist():
     assert manifest["short_name"] == "Platforma"
     for icon in manifest["icons"]:
         assert finders.find(icon["src"]), icon["src"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_admin_is_titled_platforma_administration(client, django_user_model, lang):
+    from institutions.models import Organisation
+
+    Organisation.objects.create(name_fr="Ville de Lyon", acronym="VDL", country="FR")
+    staff = django_user_model.objects.create_superuser("staff@platforma.example", "a-long-password-1")
+    client.force_login(staff)
+    html = client.get("/admin/institutions/organisation/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert "Platforma — administration" in html
+    assert "Django administration" not in html and "Administration de Django" not in html
+    assert 'id="nav-sidebar"' not in html  # the list gets the page's width
+    for column in ("column-name_and_acronym", "column-updated_date", "column-completeness_column"):
+        assert column in html
+    assert "Ville de Lyon (VDL)" in html

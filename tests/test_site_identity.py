@@ -47,3 +47,12 @@ def test_admin_is_titled_platforma_administration(client, django_user_model, lan
     for column in ("column-name_and_acronym", "column-updated_date", "column-completeness_column"):
         assert column in html
     assert "Ville de Lyon (VDL)" in html
+
+
+@pytest.mark.parametrize("path, word, not_word", [
+    ("/fr/partners/password-reset/", "Adresse e-mail", "Courriel"),
+    ("/en/partners/password-reset/", "E-mail address", ">Email"),
+])
+def test_reset_page_says_e_mail_address_as_the_login_page(client, path, word, not_word):
+    html = client.get(path).content.decode()
+    assert word in html and not_word not in html

@@ -79,3 +79,18 @@ def test_experience_with_typed_amounts_pickers_and_added_rows(browser, live_serv
     ]
     assert [s.code for s in experience.sectors.all()] == ["14030"]
     context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_login_and_partner_pages_have_no_axe_violations(browser, live_server, partner, width):
+    from test_browser import assert_no_axe_violations
+
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/fr/partners/login/")
+    assert_no_axe_violations(page)
+    log_in(page, live_server, "en")
+    for path in ["", "organisations/aimf/", "organisations/aimf/experiences/new/"]:
+        page.goto(f"{live_server.url}/en/partners/{path}")
+        assert_no_axe_violations(page)
+    context.close()

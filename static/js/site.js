@@ -23,6 +23,9 @@
     var form = document.querySelector("form[data-pickers]");
     if (!form || typeof window.TomSelect !== "function") return;
     form.querySelectorAll("select[multiple]").forEach(function (select) {
+      // Tom Select moves the <label> to its own box; the <select> it keeps (hidden) keeps the name too.
+      var label = select.id && form.querySelector("label[for='" + select.id + "']");
+      if (label) select.setAttribute("aria-label", label.textContent.replace(/\s*:\s*$/, "").trim());
       new window.TomSelect(select, {
         plugins: ["remove_button"],
         maxOptions: null,

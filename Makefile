@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install db messages check-messages lint bench load backup restore clean
+.PHONY: run test setup install db messages check-messages lint bench load backup restore clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else "Python 3.13 or newer is needed (found " + sys.version.split()[0] + "); install it or run make PYTHON=/path/to/python3.13")'
@@ -70,3 +70,7 @@ load: db
 # export memory, gunicorn throughput with wrk. Not part of `make test`. See README "Performance".
 bench: install
 	$(PY) scripts/bench.py
+
+# README pictures: search page, a profile and its print view, desktop and phone, into docs/screenshots/.
+screenshots: db
+	$(PY) scripts/screenshots.py

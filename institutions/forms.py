@@ -258,7 +258,14 @@ class BaseFundingFormSet(SharedFundingFormSet):
 
     def _construct_form(self, i, **kwargs):
         # One query for the donors, shared by every row (not one per row).
-        form = super()._construct_form(i, **kwargs)
+        return self._share_donor_choices(super()._construct_form(i, **kwargs))
+
+    @property
+    def empty_form(self):
+        # The row the "add a row" script copies: the same donor list, no query of its own.
+        return self._share_donor_choices(super().empty_form)
+
+    def _share_donor_choices(self, form):
         if not hasattr(self, "_donor_choices"):
             self._donor_choices = list(form.fields["donor"].choices)
         form.fields["donor"].choices = self._donor_choices

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install db messages check-messages lint bench load backup restore clean
+.PHONY: run test setup install db messages check-messages lint bench load backup restore clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else "Python 3.13 or newer is needed (found " + sys.version.split()[0] + "); install it or run make PYTHON=/path/to/python3.13")'
@@ -18,15 +18,23 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # Migrate, then load the OECD sectors and the demo data. Safe to repeat: what was entered is kept.
+# One summary line per step (each command's -v 2 lists every record).
 db: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_sectors
-	$(PY) manage.py load_demo
+	@$(PY) manage.py migrate --noinput --verbosity 0 && echo "database: migrations applied"
+	@$(PY) manage.py load_sectors
+	@$(PY) manage.py load_demo
 
 setup: db
 
+# HOST=0.0.0.0 PORT=8080 make run  serves elsewhere than http://127.0.0.1:8000/.
 run: setup
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo ""
+	@echo "Platforma: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "Development accounts: partner@aimf.example / platforma-partner (partner of AIMF),"
+	@echo "                      staff@platforma.example / platforma-staff (staff)."
+	@echo "E-mails (password reset, invitations) are written below, in this terminal. Ctrl-C stops the server."
+	@echo ""
+	@$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Two workers (pytest-xdist), each with its own test database. Each worker keeps pytest-django's order:
 # tests in a transaction first, then the transactional ones (which empty the database), then the others.
@@ -64,3 +72,7 @@ load: db
 # export memory, gunicorn throughput with wrk. Not part of `make test`. See README "Performance".
 bench: install
 	$(PY) scripts/bench.py
+
+# README pictures: search page, a profile and its print view, desktop and phone, into docs/screenshots/.
+screenshots: db
+	$(PY) scripts/screenshots.py

@@ -30,8 +30,9 @@ keepalive = 5  # seconds; a little longer than nothing, so the load balancer can
 max_requests = 2000
 max_requests_jitter = 200
 
-# Logs to stdout/stderr, where the platform collects them.
-accesslog = "-"
+# Logs to stdout/stderr, where the platform collects them. No gunicorn access log: Django's
+# platforma.requests logger already writes one JSON line per request (settings.LOGGING).
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 

@@ -2,22 +2,65 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import escape
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, Stylesheet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.xmlutils import SimplerXMLGenerator
 
+from experiences.models import Experience
+from institutions.models import Competence
 from institutions.templatetags.platforma import country_names
 
 from .views import LONG_TEXT, organisation_search, profile_url_maker
 
 FEED_SIZE = 50
+LATEST_EXPERIENCES = 3  # shown in an item's description
+
+
+# Served as application/xml, which feed readers take as well: browsers show application/rss+xml and
+# application/atom+xml as plain text, without applying the stylesheet that explains how to subscribe.
+XML = "application/xml; charset=utf-8"
+
+
+class StyledRssFeed(Rss201rev2Feed):
+    content_type = XML
+
+
+class StyledAtom1Feed(Atom1Feed):
+    """Atom with the feed's stylesheets (Django writes them in RSS only): <?xml-stylesheet?> before the root."""
+
+    content_type = XML
+
+    def add_stylesheets(self, handler):
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", stylesheet)
+
+    def write(self, outfile, encoding):
+        handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        self.add_stylesheets(handler)
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
 
 
 class OrganisationsFeed(Feed):
+    feed_type = StyledRssFeed
+    # An item's description: kind, place, competences and latest experiences, as HTML (autoescaped once).
+    description_template = "directory/feed_item_description.html"
+
+    def stylesheets(self):
+        # Opened in a browser, the feed shows as a page explaining how to subscribe (static/feeds/feed.xsl).
+        return [Stylesheet(static("feeds/feed.xsl"), mimetype="text/xsl")]
+
     def get_object(self, request):
-        return organisation_search(request)
+        filterset = organisation_search(request)
+        filterset.absolute_uri = request.build_absolute_uri  # for the items' guids
+        return filterset
 
     def title(self, filterset):
         return _("Platforma – organisations updated recently")
@@ -30,24 +73,36 @@ class OrganisationsFeed(Feed):
         return _("The newest and most recently updated organisations matching this search.")
 
     def items(self, filterset):
-        organisations = list(filterset.qs.defer(*LONG_TEXT).order_by("-updated", "pk")[:FEED_SIZE])
+        latest = Experience.objects.only("organisation_id", "title", "title_fr", "title_en", "start_date", "end_date")
+        organisations = list(
+            filterset.qs.defer(*LONG_TEXT)
+            .order_by("-updated", "pk")
+            .prefetch_related(
+                Prefetch("competences", Competence.objects.select_related("sector").order_by("rank")),
+                Prefetch("experiences", latest.order_by("-start_date", "-id"), to_attr="feed_experiences"),
+            )[:FEED_SIZE]
+        )
         # What each item shows, worked out once for the feed rather than asked of Django per item.
         url_of, names = profile_url_maker(), country_names(get_language() or settings.LANGUAGE_CODE)
+        absolute = filterset.absolute_uri
         for organisation in organisations:
             organisation.feed_link = url_of(organisation.slug)
+            organisation.feed_guid = f"{absolute(organisation.feed_link)}#updated-{organisation.updated.isoformat()}"
             organisation.country_name = names.get(organisation.country.code or "", "")
+            organisation.feed_experiences = organisation.feed_experiences[:LATEST_EXPERIENCES]
         return organisations
 
     def item_link(self, organisation):
         return organisation.feed_link
 
-    def item_title(self, organisation):
-        return str(organisation)
+    # item_title is Django's: the name escaped for HTML, since readers show titles as HTML (ticket #6533).
 
-    def item_description(self, organisation):
-        # Feed readers show a description as HTML (RSS <description>, Atom summary type="html"), and Django
-        # only escapes it for XML: escape it for HTML too, or a city typed as markup would run there.
-        return escape(", ".join(filter(None, [organisation.city, organisation.country_name])))
+    def item_guid(self, organisation):
+        # The profile's address and when it was updated: readers show an updated profile as a new item.
+        return organisation.feed_guid
+
+    def item_guid_is_permalink(self, organisation):
+        return False
 
     def item_updateddate(self, organisation):
         return organisation.updated
@@ -57,5 +112,5 @@ class OrganisationsFeed(Feed):
 
 
 class OrganisationsAtomFeed(OrganisationsFeed):
-    feed_type = Atom1Feed
+    feed_type = StyledAtom1Feed
     subtitle = OrganisationsFeed.description

@@ -26,6 +26,7 @@ from .completeness import completeness, with_counts
 from .formsets import CompetenceFormSet
 from .models import MAX_COMPETENCES, Competence, Membership, Organisation, Sector, SectorCategory
 from .stale import is_stale, refuse_stale, version_of
+from .templatetags.platforma import short_date
 
 
 class CompetenceCategoryFilter(admin.SimpleListFilter):
@@ -204,13 +205,14 @@ class ExperienceInline(BoundedInlineMixin, admin.TabularInline):
 @admin.register(Organisation)
 class OrganisationAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmin):
     form = VersionedAdminForm
+    # Narrow columns so that "published" and "completeness" fit beside the filters at 1366 px: the
+    # acronym is searchable and shown with the name, the last update as a short date.
     list_display = [
-        "name",
-        "acronym",
+        "name_and_acronym",
         "country",
         "kind",
         "experience_count",
-        "updated",
+        "updated_date",
         "published",
         "completeness_column",
     ]
@@ -242,6 +244,14 @@ class OrganisationAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmi
     @admin.display(description=_("experiences"), ordering="n_experiences")
     def experience_count(self, obj):
         return obj.n_experiences
+
+    @admin.display(description=_("organisation"), ordering="name")
+    def name_and_acronym(self, obj):
+        return f"{obj.name} ({obj.acronym})" if obj.acronym else obj.name
+
+    @admin.display(description=_("last updated"), ordering="updated")
+    def updated_date(self, obj):
+        return short_date(obj.updated)
 
     @admin.display(description=_("completeness"))
     def completeness_column(self, obj):

@@ -23,6 +23,7 @@ from experiences.models import (
     check_sectors_count,
 )
 
+from .amounts import AmountField
 from .models import MAX_COMPETENCES, Organisation, Sector
 
 TEXTAREA = {"rows": 8, "cols": 40}
@@ -200,7 +201,7 @@ class ExperienceForm(FundingsEditedTogetherMixin, TranslatedErrorsMixin, forms.M
             "title_fr", "title_en", "objectives_fr", "objectives_en", "results_fr", "results_en",
             "sectors", "countries", "cost", "role", "start_date", "end_date",
         ]  # fmt: skip
-        field_classes = {"sectors": ModelIdsField}
+        field_classes = {"sectors": ModelIdsField, "cost": AmountField}
         labels = {
             "title_fr": _("Action title in French"),
             "title_en": _("Action title in English"),
@@ -268,6 +269,7 @@ class FundingForm(forms.ModelForm):
     class Meta:
         model = Funding
         fields = ["donor", "amount"]
+        field_classes = {"amount": AmountField}
 
 
 class BaseFundingFormSet(SharedFundingFormSet):
@@ -275,7 +277,14 @@ class BaseFundingFormSet(SharedFundingFormSet):
 
     def _construct_form(self, i, **kwargs):
         # One query for the donors, shared by every row (not one per row).
-        form = super()._construct_form(i, **kwargs)
+        return self._share_donor_choices(super()._construct_form(i, **kwargs))
+
+    @property
+    def empty_form(self):
+        # The row the "add a row" script copies: the same donor list, no query of its own.
+        return self._share_donor_choices(super().empty_form)
+
+    def _share_donor_choices(self, form):
         if not hasattr(self, "_donor_choices"):
             self._donor_choices = list(form.fields["donor"].choices)
         form.fields["donor"].choices = self._donor_choices

@@ -211,11 +211,12 @@ STORAGES = {
     },
 }
 
-# E-mail: printed to the console in development; SMTP from the environment in production (MAILERS, Django
-# 6.1's replacement for the EMAIL_* settings; the environment variables keep their EMAIL_* names).
+# E-mail: printed to the console in development (as readable text, see platforma/mail.py); SMTP from the
+# environment in production (MAILERS, Django 6.1's replacement for the EMAIL_* settings; the environment
+# variables keep their EMAIL_* names).
 _EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "platforma.mail.ConsoleTextBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
 if _EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
@@ -407,6 +408,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},
+        # The access log is platforma.requests (one JSON line per request, errors included): runserver's
+        # own line would be a second one; errors' tracebacks come from django.request.
+        "django.server": {"level": "CRITICAL"},
         "platforma.requests": {"handlers": ["json"], "level": "INFO", "propagate": False},
         "platforma.security": {"handlers": ["json"], "level": "INFO", "propagate": False},
     },

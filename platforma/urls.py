@@ -3,11 +3,18 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import index, sitemap
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from directory.sitemaps import CACHE_TIMEOUT, SITEMAPS
 from institutions.cache import cache_public_page
 
 from . import views
+
+# The admin says whose it is, in the staff member's language (not "Django administration").
+admin.site.site_header = admin.site.site_title = _("Platforma — administration")
+# No app list beside every page: at 1366 px it pushed the organisation list's last columns off-screen
+# (the breadcrumbs and the home page lead everywhere).
+admin.site.enable_nav_sidebar = False
 
 # "/" has no language prefix: LocaleMiddleware redirects it to /fr/ or /en/ from Accept-Language.
 urlpatterns = [

@@ -39,8 +39,10 @@ def test_print_media_hides_navigation_and_shows_link_targets(page, live_server, 
     assert page.locator(".page-actions").is_hidden()
     assert page.locator(".site-footer").is_hidden()
     assert page.locator("#general-information").is_visible()
-    after = page.eval_on_selector("a[href^='mailto:']", "a => getComputedStyle(a, '::after').content")
-    assert "mailto:sp@aimf.asso.fr" in after
+    after = "a => getComputedStyle(a, '::after').content"
+    assert "http://www.aimf.asso.fr" in page.eval_on_selector("main a[href^='http']", after)
+    assert page.eval_on_selector("a[href^='mailto:']", after) == "none"  # the address is its own text
+    assert page.eval_on_selector("a[href^='tel:']", after) == "none"
 
 
 def test_print_view_hides_its_tools_when_printed(page, live_server, aimf):

@@ -52,6 +52,13 @@ def counts():
 
 def test_summary_is_printed(demo):
     assert f"created {Organisation.objects.count()} organisations, skipped 0" in demo
+    assert "created aimf" not in demo  # one line per organisation only with -v 2
+
+
+def test_each_organisation_is_listed_with_verbosity_2(sectors):
+    output = run("load_demo", verbosity=2)
+    assert "  created aimf" in output
+    assert "  skipped aimf" in run("load_demo", verbosity=2)
 
 
 def test_second_run_creates_nothing_and_keeps_edits(aimf):

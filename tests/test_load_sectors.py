@@ -49,6 +49,12 @@ def test_counts_match_the_csv_files():
     assert Sector.objects.active().count() == len(sectors) - withdrawn_count(sectors)
     assert f"sectors: {len(sectors)} added, 0 changed" in output
     assert f"categories: {len(categories)} added, 0 changed" in output
+    assert len(output.splitlines()) == 2  # a summary per file; each added code only with -v 2
+
+
+def test_each_added_code_is_listed_with_verbosity_2():
+    output = load("-v", "2")
+    assert "added 14030 Basic drinking water supply and basic sanitation" in output
 
 
 def test_french_and_english_names():
@@ -95,7 +101,7 @@ def test_modified_files_are_reported(modified_dir):
     output = load("--dir", str(modified_dir))
     assert "changed 14030: name_en" in output
     assert "withdrawn 14031 (no longer in the file)" in output
-    assert "added 14099 New water code" in output
+    assert "added 14099" not in output  # counted in the summary; listed with -v 2
     assert "sectors: 1 added, 1 changed, 1 newly withdrawn" in output
     assert "categories: 0 added, 0 changed, 0 newly withdrawn" in output
 

@@ -95,3 +95,10 @@ def test_403_is_logged(logs):
     Client(enforce_csrf_checks=True).post("/en/partners/login/", {"username": "a@b.org", "password": "x"})
     events = {e["event"] for e in lines(logs, "platforma.security")}
     assert events == {"permission_refused", "csrf_failure"}
+
+
+def test_runserver_writes_no_second_access_line():
+    """runserver's "GET / 200" line would repeat the JSON line of platforma.requests (errors included)."""
+    server = logging.getLogger("django.server")
+    assert not server.isEnabledFor(logging.WARNING)  # a 404 is a warning there
+    assert logging.getLogger("platforma.requests").isEnabledFor(logging.INFO)

@@ -56,7 +56,8 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch):
     assert conf["workers"] == 3
     assert conf["bind"] == "0.0.0.0:9000"
     assert conf["preload_app"] is True
-    assert conf["accesslog"] == "-"
+    assert conf["accesslog"] is None  # the access log is Django's platforma.requests: one line per request
+    assert conf["errorlog"] == "-"
     assert conf["max_requests_jitter"] > 0
 
 

@@ -46,10 +46,13 @@ def test_list_and_form_in_both_languages(client, owner, aimf, experience, sector
     client.force_login(owner)
     page = client.get(url(lang, "experiences", aimf.slug)).content.decode()
     assert (experience.title_fr if lang == "fr" else experience.title_en) in page
+    # Dates as everywhere else on the site (DESIGN.md), not Django's SHORT_DATE_FORMAT ("01/01/2010" in US order).
+    assert ("01/01/2010 – 31/12/2013" if lang == "fr" else "1 Jan 2010 – 31 Dec 2013") in page
     page = client.get(url(lang, "experience", aimf.slug, experience.pk)).content.decode()
     assert 'value="Eau pour tous"' in page and 'value="Water for all"' in page
     assert ("Titre de l’action en français" if lang == "fr" else "Action title in French") in page
-    assert 'name="fundings-0-amount" value="60000.00"' in page
+    shown = "60\u202f000" if lang == "fr" else "60,000"  # in the language's format, as a text box
+    assert f'type="text" name="fundings-0-amount" value="{shown}" inputmode="decimal"' in page
 
 
 def test_change_an_experience_and_its_fundings(client, owner, aimf, experience, donors):

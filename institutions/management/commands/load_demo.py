@@ -79,6 +79,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         data = self._read(Path(options["file"]))
         dry_run = options["dry_run"]
+        self.verbosity = options["verbosity"]  # 2: one line per organisation created or skipped
         keys = [
             "organisations",
             "skipped",
@@ -185,14 +186,16 @@ class Command(BaseCommand):
             raise CommandError(f"organisation {entry.get('name_fr') or entry.get('name_en')!r} has no slug")
         if Organisation.objects.filter(slug=slug).exists():
             self.counts["skipped"] += 1
-            self.stdout.write(f"  skipped {slug} (already present, left untouched)")
+            if self.verbosity >= 2:
+                self.stdout.write(f"  skipped {slug} (already present, left untouched)")
             return
         values = {f: entry.get(f) or "" for f in ORGANISATION_FIELDS}
         values.update(_translated(entry, ORGANISATION_TRANSLATED))
         org = _build(Organisation, {**values, "slug": slug, "published": bool(entry.get("published", True))})
         self._save(org, f"organisation {slug}")
         self.counts["organisations"] += 1
-        self.stdout.write(f"  created {slug}")
+        if self.verbosity >= 2:
+            self.stdout.write(f"  created {slug}")
 
         for rank, code in enumerate(entry.get("competences", []), start=1):
             comp = Competence(organisation=org, sector=self.sectors[code], rank=rank)

@@ -45,7 +45,9 @@ class Command(BaseCommand):
                 transaction.set_rollback(True)
         for label, report in (("categories", cat_report), ("sectors", sec_report)):
             for line in report["lines"]:
-                self.stdout.write(f"  {line}")
+                # Changes and withdrawals always; each added code only with -v 2 (a first load adds ~400).
+                if options["verbosity"] >= 2 or not line.startswith("added "):
+                    self.stdout.write(f"  {line}")
             self.stdout.write(
                 f"{label}: {report['added']} added, {report['changed']} changed, "
                 f"{report['withdrawn']} newly withdrawn, {report['unchanged']} unchanged"

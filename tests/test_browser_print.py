@@ -1,0 +1,63 @@
+"""Printing a profile (Playwright + chromium's PDF): the AIMF profile of the original page on two A4 pages
+in each language, no address noise, print views that fit a phone, and the way back to one's search."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def pdf_pages(page, url):
+    page.goto(url)
+    reader = PdfReader(io.BytesIO(page.pdf(format="A4")))
+    return [p.extract_text() for p in reader.pages]
+
+
+@pytest.mark.parametrize("path", [
+    "/fr/organisations/aimf/",
+    "/en/organisations/aimf/",
+    "/fr/organisations/aimf/print/",
+    "/en/organisations/aimf/print/",
+])
+def test_aimf_profile_prints_on_two_full_pages(page, live_server, demo, path):
+    pages = pdf_pages(page, live_server.url + path)
+    assert len(pages) == 2
+    # No page left mostly blank by a forced break: each holds a good share of the text.
+    assert min(len(text) for text in pages) > 1500
+    text = "".join(pages)
+    assert "Consolidation" in text and ("Cameroun" in text or "Cameroon" in text)
+
+
+def test_print_shows_web_addresses_only(page, live_server, demo):
+    text = "".join(pdf_pages(page, live_server.url + "/en/organisations/aimf/"))
+    assert "sp@aimf.asso.fr" in text and "(mailto:" not in text
+    assert "+33 14 48 82 288" in text and "(tel:" not in text
+    assert "(http://www.aimf.asso.fr)" in text
+
+
+@pytest.mark.parametrize(
+    "path", ["/fr/organisations/aimf/print/", "/en/organisations/aimf/print/", "/fr/print/", "/en/print/"]
+)
+def test_print_views_fit_a_phone(browser, live_server, demo, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
+
+
+def test_profile_link_goes_back_to_the_visitors_search(page, live_server, demo):
+    page.goto(f"{live_server.url}/en/?q=mayors&country=FR")
+    page.locator("a[href='/en/organisations/aimf/']").first.click()
+    page.wait_for_url(f"{live_server.url}/en/organisations/aimf/")
+    back = page.get_by_role("link", name="Back to your search")
+    assert back.get_attribute("href") == "/en/?q=mayors&country=FR"
+
+
+def test_profile_link_is_the_plain_search_when_coming_from_elsewhere(page, live_server, demo):
+    page.goto(f"{live_server.url}/en/organisations/aimf/print/")
+    page.get_by_role("link", name="Back to the profile").click()
+    page.wait_for_url(f"{live_server.url}/en/organisations/aimf/")
+    assert page.get_by_role("link", name="Search the directory").get_attribute("href") == "/en/"

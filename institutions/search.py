@@ -33,6 +33,7 @@ import json
 import re
 import threading
 import unicodedata
+from contextlib import contextmanager
 from functools import cache
 from typing import NamedTuple
 
@@ -248,6 +249,19 @@ def _pg_query(q, search_type="websearch"):
     return french | english
 
 
+@contextmanager
+def _indexes_only(using):
+    """No sequential scan for the statements run inside (see _ranked_postgresql); SET LOCAL lasts until the
+    end of the transaction, so inside the caller's own transaction the setting is restored at once."""
+    connection = connections[using]
+    caller_transaction = connection.in_atomic_block
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
+        if caller_transaction:
+            cursor.execute("SET LOCAL enable_seqscan = on")
+
+
 def _ranked_postgresql(q, using):
     """Each band's ids come from its GIN index (no vector read), and so does the whole match, which the
     planner would rather read row by row when a word is common: it does not count that checking a row means
@@ -266,13 +280,8 @@ def _ranked_postgresql(q, using):
         .order_by("band", "-rank", Collate("names", "C"), "pk")  # folded text: byte order is enough
         .values_list("pk", "band")
     )
-    connection = connections[using]
-    caller_transaction = connection.in_atomic_block
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+    with _indexes_only(using):
         rows = list(ranked)
-        if caller_transaction:  # it goes on after this block: restore the setting at once
-            cursor.execute("SET LOCAL enable_seqscan = on")
     return rows
 
 
@@ -285,7 +294,7 @@ def suggestion(q, using="default"):
     corrected, changed = [], False
     for word in q.split()[:MAX_SUGGESTED_WORDS]:
         bare = word.strip('"-')
-        if bare.isalpha() and not entries.filter(vector=_pg_query(bare, "plain")).exists():
+        if bare.isalpha() and not _matches_something(entries, bare):
             similar = (
                 words.filter(word__trigram_similar=bare)
                 .annotate(similarity=TrigramSimilarity("word", bare))
@@ -297,6 +306,13 @@ def suggestion(q, using="default"):
                 word, changed = word.replace(bare, similar), True
         corrected.append(word)
     return " ".join(corrected) if changed else None
+
+
+def _matches_something(entries, word):
+    # Through the index: with LIMIT 1 and a word found nowhere, the planner would read every row (1 s at
+    # 100,000 organisations).
+    with _indexes_only(entries.db):
+        return entries.filter(vector=_pg_query(word, "plain")).exists()
 
 
 def rebuild_search_words(using="default"):

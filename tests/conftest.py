@@ -169,9 +169,10 @@ def shared_cache(settings):
 
 @pytest.fixture
 def gunicorn(tmp_path):
-    """start(env) runs `gunicorn platforma.wsgi` (one worker) from the checkout on a port it chooses itself,
-    waits until it answers and returns its address; every server started is stopped at the end of the test.
-    A server that exits or does not answer within a minute fails the test with its log."""
+    """start(env) runs `gunicorn platforma.wsgi` (one worker) from the checkout on a port it chooses itself
+    (read back from its log), waits until it listens and its worker boots, and returns its address; every
+    server started is stopped at the end of the test. A server that exits or is not up within a minute fails
+    the test with its log."""
     servers = []
 
     def start(env):

@@ -199,22 +199,25 @@ def shared_cache(settings):
 
 @pytest.fixture
 def gunicorn(tmp_path):
-    """start(env) runs `gunicorn platforma.wsgi` (one worker) from the checkout on a port it chooses itself,
-    waits until it answers and returns its address; every server started is stopped at the end of the test.
-    A server that exits or does not answer within a minute fails the test with its log."""
+    """start(env) runs `gunicorn platforma.wsgi` (one worker) from the checkout on a port it chooses itself
+    (read back from its log), waits until it listens and its worker boots, and returns its address; every
+    server started is stopped at the end of the test. A server that exits or is not up within a minute fails
+    the test with its log."""
     servers = []
 
     def start(env):
         log = tmp_path / f"gunicorn-{len(servers)}.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "platforma.wsgi", "--workers", "1", "--bind", "127.0.0.1:0",
-             "--error-logfile", str(log), "--log-level", "info", "--access-logfile", "/dev/null"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+        # Its log and whatever it prints (a traceback at start-up) go to one file, appended to by both.
+        with open(log, "ab") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "platforma.wsgi", "--workers", "1", "--bind", "127.0.0.1:0",
+                 "--error-logfile", str(log), "--log-level", "info", "--access-logfile", "/dev/null"],
+                cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True,
+            )  # fmt: skip
         servers.append(process)
         deadline = time.monotonic() + 60
         while True:
-            text = log.read_text() if log.exists() else ""
+            text = log.read_text()
             listening = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", text)
             if listening and "Booting worker" in text:
                 return listening.group(1)
@@ -224,7 +227,8 @@ def gunicorn(tmp_path):
 
     yield start
     for process in servers:
-        os.killpg(process.pid, signal.SIGTERM)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
     for process in servers:
         process.wait(timeout=30)
 

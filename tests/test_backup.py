@@ -3,6 +3,7 @@
 import io
 import sqlite3
 import uuid
+from contextlib import closing
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -55,7 +56,7 @@ def test_backup_then_restore_into_an_empty_database_keeps_every_row(data, tmp_pa
             original = snapshot(cursor, tables, connection.ops.quote_name)
     else:
         # A plain sqlite3 connection on the test database, as on the restored file (no type conversion).
-        with sqlite3.connect(connection.settings_dict["NAME"], uri=True) as source:
+        with closing(sqlite3.connect(connection.settings_dict["NAME"], uri=True)) as source:
             original = snapshot(source.cursor(), tables, connection.ops.quote_name)
     for table in ["institutions_organisation", "institutions_historicalorganisation",
                   "institutions_membership", "institutions_historicalmembership", "accounts_user"]:
@@ -67,7 +68,7 @@ def test_backup_then_restore_into_an_empty_database_keeps_every_row(data, tmp_pa
         fresh = tmp_path / "fresh.sqlite3"
         call_command("restore_db", str(backup), database_url=f"sqlite:///{fresh}", interactive=False,
                      stdout=io.StringIO())
-        with sqlite3.connect(fresh) as restored_db:
+        with closing(sqlite3.connect(fresh)) as restored_db:
             restored_tables = sorted(r[0] for r in restored_db.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"))
             assert restored_tables == tables

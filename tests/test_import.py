@@ -132,7 +132,8 @@ def test_dry_run_writes_nothing(sectors):
 
 def test_dry_run_reports_changes_of_an_existing_organisation(sectors, tmp_path):
     run(TEMPLATE)
-    rows = list(csv.DictReader(TEMPLATE.open(encoding="utf-8")))
+    with TEMPLATE.open(encoding="utf-8") as template:
+        rows = list(csv.DictReader(template))
     rows[2]["city"] = "Bruxelles-Ville"
     path = write(tmp_path, rows, header=list(rows[0]))
     before = snapshot()
@@ -144,7 +145,8 @@ def test_dry_run_reports_changes_of_an_existing_organisation(sectors, tmp_path):
 
 def test_a_changed_value_updates_with_history(sectors, tmp_path):
     run(TEMPLATE)
-    rows = list(csv.DictReader(TEMPLATE.open(encoding="utf-8")))
+    with TEMPLATE.open(encoding="utf-8") as template:
+        rows = list(csv.DictReader(template))
     rows[0]["city"] = "Exemple-sur-Mer"
     rows[0]["competences"] = "15112;14030"
     rows[0]["amount_2"] = "90000"

@@ -27,7 +27,7 @@ def test_aimf_profile_prints_on_two_full_pages(page, live_server, demo, path):
     # No page left mostly blank by a forced break: each holds a good share of the text.
     assert min(len(text) for text in pages) > 1500
     text = "".join(pages)
-    assert "Consolidation" in text and ("Cameroun" in text or "Cameroon" in text)
+    assert "(AIMF)" in text and ("Cameroun" in text or "Cameroon" in text)  # both experiences printed
 
 
 def test_print_shows_web_addresses_only(page, live_server, demo):

@@ -32,7 +32,8 @@ from django_countries import countries
 from experiences.models import Donor, Experience
 from institutions.cache import cache_call, generation
 from institutions.models import FacetValue, Organisation, Sector
-from institutions.search import MAX_QUERY_LENGTH, clean_query, fold, ranked_ids
+from institutions.search import MAX_QUERY_LENGTH, clean_query, ranked_ids
+from institutions.text import fold
 
 MAX_VALUES = 50  # values kept per criterion
 YEAR_MIN, YEAR_MAX = 1900, 2100

@@ -155,7 +155,7 @@ class Organisation(models.Model):
         return reverse("directory:profile", kwargs={"slug": self.slug})
 
     def set_sort_names(self):
-        from .search import fold
+        from .text import fold
 
         names = (getattr(self, "name_fr", "") or "", getattr(self, "name_en", "") or "")
         self.sort_name_fr = fold(names[0] or names[1])[:255]

@@ -32,7 +32,6 @@ by the same function, so "eau" finds "eaux" and never "Réseau".
 import json
 import re
 import threading
-import unicodedata
 from contextlib import contextmanager
 from functools import cache
 from typing import NamedTuple
@@ -47,36 +46,12 @@ from django.utils import translation
 from django_countries import countries
 
 from .models import Competence, Organisation, SearchEntry, SearchWord
+from .text import fold
 
 MAX_QUERY_LENGTH = 200  # characters kept from `q`: longer input is cut at a word boundary
 MAX_SUGGESTED_WORDS = 8  # suggestion(): words looked up, each one or two indexed queries
 
-# Letters NFKD does not decompose into a base letter plus accents.
-_LIGATURES = str.maketrans(
-    {
-        "œ": "oe",
-        "Œ": "oe",
-        "æ": "ae",
-        "Æ": "ae",
-        "ø": "o",
-        "Ø": "o",
-        "đ": "d",
-        "Đ": "d",
-        "ł": "l",
-        "Ł": "l",
-        "’": "'",
-        "‘": "'",
-    }
-)
-_SPACES = re.compile(r"[\s\x00-\x1f\x7f]+")
 _WORD = re.compile(r"\w+")
-
-
-def fold(text):
-    """Lower-case, accent-free, single-spaced text: "Décentralisation" -> "decentralisation"."""
-    text = unicodedata.normalize("NFKD", str(text or "").translate(_LIGATURES))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return _SPACES.sub(" ", text).strip()
 
 
 def clean_query(q):
@@ -541,34 +516,6 @@ def connect_signals():
 
 
 # --- what the current search page calls (until the new engine replaces it) ---------------------------
-
-
-class TextMatches(NamedTuple):
-    """Organisation ids (published or not) matching a query, and among them those matching by name or
-    acronym (relevance puts those first)."""
-
-    ids: list
-    name_ids: list
-
-
-def text_matches(q, using="default"):
-    """TextMatches for q, or None when q holds no text to look for (nothing to filter by). A query that
-    matches nothing is run again as suggestion() corrects it."""
-    if not clean_query(q):
-        return None
-    ranked = _ranked(q, using)
-    if not ranked and (corrected := suggestion(q, using)):
-        ranked = _ranked(corrected, using)
-    return TextMatches([pk for pk, _band in ranked], [pk for pk, band in ranked if band == 0])
-
-
-def restrict(queryset, matches):
-    """queryset narrowed to TextMatches (None: unchanged), annotated with `rank` (1 for a name match,
-    else 0)."""
-    if matches is None:
-        return queryset
-    rank = Case(When(pk__among=matches.name_ids, then=Value(1)), default=Value(0), output_field=IntegerField())
-    return queryset.filter(pk__among=matches.ids).annotate(rank=rank)
 
 
 @IntegerField.register_lookup

@@ -3,6 +3,7 @@
 import html
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -65,11 +66,11 @@ def test_feed_query_count_does_not_grow_with_items(client, directory, django_ass
     """Guards against N+1: one query for the items and one each for their competences and experiences
     (the description), whatever their number, plus the text search's."""
     Organisation.objects.bulk_create(
-        [Organisation(name_fr=f"Commune {n:02}", slug=f"commune-{n:02}", country="BE") for n in range(size)]
+        [Organisation(name_fr=f"Zébulon {n:02}", slug=f"zebulon-{n:02}", country="BE") for n in range(size)]
     )
     refresh_search_documents(Organisation.objects.all())
     with django_assert_max_num_queries(3 + TEXT_QUERIES):
-        _, feed = parse(client, "/fr/feed/rss/", {"q": "commune"})
+        _, feed = parse(client, "/fr/feed/rss/", {"q": "zébulon"})
     assert len(feed.entries) == size
     with django_assert_max_num_queries(3):
         client.get("/en/feed/atom/")
@@ -150,6 +151,6 @@ def test_feed_names_a_stylesheet_for_browsers(client, directory, kind):
 
 
 def test_feed_stylesheet_has_no_inline_script_or_style():
-    xsl = open(finders.find("feeds/feed.xsl"), encoding="utf-8").read()
+    xsl = Path(finders.find("feeds/feed.xsl")).read_text(encoding="utf-8")
     ET.fromstring(xsl)  # well-formed
     assert "<script" not in xsl and "<style" not in xsl and "style=" not in xsl

@@ -81,14 +81,18 @@ def test_sitemap_query_count_does_not_grow_with_organisations(client, sectors, d
         client.get("/sitemap-organisations.xml")
 
 
-def test_sitemap_is_cached_until_the_directory_changes(client, sectors, django_assert_num_queries):
+@pytest.mark.page_cache
+def test_sitemap_is_cached_until_the_directory_changes(
+    client, sectors, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     make_aimf()
     first = client.get("/sitemap-organisations.xml").content
     index = client.get("/sitemap.xml").content
     with django_assert_num_queries(0):
         assert client.get("/sitemap-organisations.xml").content == first
         assert client.get("/sitemap.xml").content == index
-    new = make_aimf(acronym="NEW")
+    with django_capture_on_commit_callbacks(execute=True):  # a new directory generation when it commits
+        new = make_aimf(acronym="NEW")
     assert f"/organisations/{new.slug}/".encode() in client.get("/sitemap-organisations.xml").content
 
 

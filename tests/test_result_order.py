@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from institutions.models import Organisation, SearchEntry
-from institutions.search import refresh_search_documents, text_matches
+from institutions.search import ranked_ids, refresh_search_documents
 
 
 def organisation(slug, name_fr="", name_en="", description_fr="", **fields):
@@ -72,12 +72,12 @@ def test_relevance_pages_continue_across_the_two_groups(client, db):
     assert second == [f"text-{n:02}" for n in range(17, 22)]
 
 
-def test_text_matches_give_all_and_name_ids(water):
-    matches = text_matches("eau")
+def test_ranked_ids_give_every_match_name_matches_first(water):
     by_slug = dict(Organisation.objects.values_list("slug", "pk"))
-    assert sorted(matches.ids) == sorted(by_slug[s] for s in ["a-desc", "b-desc", "m-name", "z-name"])
-    assert sorted(matches.name_ids) == sorted(by_slug[s] for s in ["m-name", "z-name"])
-    assert text_matches("   ") is None
+    ranked = ranked_ids("eau")
+    assert sorted(ranked) == sorted(by_slug[s] for s in ["a-desc", "b-desc", "m-name", "z-name"])
+    assert sorted(ranked[:2]) == sorted(by_slug[s] for s in ["m-name", "z-name"])
+    assert ranked_ids("   ") == []
 
 
 def test_among_takes_more_ids_than_one_statement_can_have_parameters(water):
@@ -107,7 +107,7 @@ def test_refresh_makes_entries_for_organisations_without_one(water):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner setting")
 def test_planner_setting_is_restored_after_a_search(water):
     with connection.cursor() as cursor:
-        text_matches("eau")
+        ranked_ids("eau")
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
 

@@ -9,7 +9,7 @@ def fill(apps, schema_editor):
     definition (institutions/facets.py), on the models as they are now: a copy here would be a second
     definition to keep in step."""
     from institutions.facets import rebuild_facet_values
-    from institutions.search import fold
+    from institutions.text import fold
 
     Organisation = apps.get_model("institutions", "Organisation")
     alias = schema_editor.connection.alias

@@ -221,7 +221,7 @@ def test_sector_and_category_renames_as_load_sectors_saves_them(demo):
 
 
 def test_donor_rename(demo):
-    donor = Donor.objects.get(acronym="FCU (fictitious)")
+    donor = Donor.objects.get(acronym="FCU")
     donor.acronym = "XYZZY"
     donor.save()
     assert set(found("xyzzy")) == {TARQUENA, TWINS}
@@ -231,7 +231,7 @@ def test_donor_rename(demo):
 def test_funding_and_experience_changes(demo):
     sahel = Organisation.objects.get(slug=SAHEL)
     experience = sahel.experiences.get(title_fr__startswith="Université")
-    donor = Donor.objects.get(acronym="FCU (fictitious)")
+    donor = Donor.objects.get(acronym="FCU")
     funding = Funding.objects.create(experience=experience, donor=donor, amount=Decimal("1"))
     assert SAHEL in found("FCU")
     funding.delete()

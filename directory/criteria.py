@@ -314,24 +314,26 @@ class OrganisationFilter(django_filters.FilterSet):
 
     def facet_counts(self):
         """{facet: {value: number of organisations}}: for each value, how many results the search would give
-        with it, the other criteria unchanged. Without any criterion (the first page, the most visited) they
-        are kept in the cache for the directory's generation."""
+        with it, the other criteria unchanged (a facet ignores its own criterion). One query: the facets whose
+        criterion is not in force over the results, and each criterion in force's facets over the results
+        of the other criteria, as one UNION ALL. Without any criterion (the first page, the most visited)
+        they are kept in the cache for the directory's generation (settings.FACET_COUNTS_CACHE)."""
         in_force = [criterion for criterion in CRITERION_FACETS if self.criteria.get(criterion)]
         years = self.criteria.get("active_from") or self.criteria.get("active_to")
         if not in_force and not years and self.text_ids is None:
             # Every published organisation: every facet value there is (only they have some).
-            current = generation() if settings.PUBLIC_PAGE_CACHE else None
+            current = generation() if settings.FACET_COUNTS_CACHE else None
             key = f"directory:facet-counts:{self.queryset.db}:{current}"
             counts = cache_call(_cache_get, key) if current is not None else None
             if counts is None:
-                counts = _count(None, FACET_CRITERION)
+                counts = _counted(_count(None, FACET_CRITERION))
                 if current is not None:
                     cache_call(_cache_set, key, counts)
             return counts
-        counts = _count(self.narrowed(), [f for f in FACET_CRITERION if FACET_CRITERION[f] not in in_force])
-        for criterion in in_force:
-            counts.update(_count(self.narrowed(skip=criterion), CRITERION_FACETS[criterion]))
-        return counts
+        parts = [_count(self.narrowed(), [f for f in FACET_CRITERION if FACET_CRITERION[f] not in in_force])]
+        parts += [_count(self.narrowed(skip=criterion), CRITERION_FACETS[criterion]) for criterion in in_force]
+        parts = [part for part in parts if part is not None]
+        return _counted(parts[0].union(*parts[1:], all=True)) if parts else {}
 
     def facets(self, expanded=()):
         """{facet: FacetValues}: the values to show with their counts. Shown: the values some organisation
@@ -376,19 +378,19 @@ def _cache_set(key, value):
 
 
 def _count(organisations, facets):
-    """{facet: {value: organisations}} for these facets, over these organisations (None: every published
-    one): one query."""
-    counts = defaultdict(dict)
+    """(facet, value, organisations) for these facets over these organisations (None: every published
+    one), as a query; None without facets."""
     if not facets:
-        return counts
+        return None
     rows = FacetValue.objects.filter(facet__in=list(facets))
     if organisations is not None:
         rows = rows.filter(organisation__in=organisations.order_by().values("pk"))
-    rows = (
-        rows.values_list("facet", "value")
-        .annotate(n=Count("organisation_id"))
-        .order_by()
-    )
+    return rows.values_list("facet", "value").annotate(n=Count("organisation_id")).order_by()
+
+
+def _counted(rows):
+    """{facet: {value: organisations}} from the rows of _count (one query)."""
+    counts = defaultdict(dict)
     for facet, value, n in rows:
         counts[facet][value] = n
     return dict(counts)

@@ -20,14 +20,17 @@ from django.conf import settings
 from django.core.cache import caches
 from django.shortcuts import render
 
+from institutions.clients import client_ip
+
 log = logging.getLogger("platforma.limits")
 
 SLOT_TIMEOUT = 120  # seconds; longer than any request may last (gunicorn kills them after 30 s)
 
 
 def client_address(request):
-    """The client's address as this server sees it (gunicorn: the peer, or the proxy's; see README)."""
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address (institutions.clients: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the
+    address they saw)."""
+    return client_ip(request)
 
 
 def _take(state, prefix, size, token):

@@ -236,8 +236,9 @@ LOGIN_REDIRECT_URL = "partners:home"
 LOGOUT_REDIRECT_URL = "directory:search"
 
 # Proxies (load balancers) in front of the app, each appending the address it received a request from to
-# X-Forwarded-For. Lockout and rate limits count per client address (accounts.views.client_ip): behind a
-# balancer, set this, or every visitor shares the balancer's address and one can lock out everyone.
+# X-Forwarded-For. Lockout, rate limits and the limit on exports count per client address
+# (institutions.clients.client_ip): behind a balancer, set this, or every visitor shares the balancer's address
+# and one can lock out everyone.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
@@ -251,13 +252,13 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"  # a bilingual page, status 429
 AXES_USERNAME_CALLABLE = "accounts.views.axes_username"  # failures counted per normalised address
-AXES_CLIENT_IP_CALLABLE = "accounts.views.client_ip"
+AXES_CLIENT_IP_CALLABLE = "institutions.clients.client_ip"
 
 # Password-reset requests (each sends a mail) per address asked for and per client address, django-ratelimit
 # syntax ("3/h": three an hour). Counted in the default cache: set CACHE_URL so app servers share counts.
 PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", "3/h")
 PASSWORD_RESET_RATE_PER_IP = env("PASSWORD_RESET_RATE_PER_IP", "20/h")
-RATELIMIT_IP_META_KEY = "accounts.views.client_ip"
+RATELIMIT_IP_META_KEY = "institutions.clients.client_ip"
 
 # Cache: local memory by default; CACHE_URL=redis://host:6379/0 shares one between app servers.
 # "state" holds the directory generation (institutions/cache.py), which every app process must see the
@@ -288,6 +289,9 @@ else:
 # (the benchmark measures both). Seconds a cached page lives at most; edits invalidate it at once anyway.
 PUBLIC_PAGE_CACHE = envbool("PUBLIC_PAGE_CACHE", True)
 PUBLIC_PAGE_CACHE_TIMEOUT = envint("PUBLIC_PAGE_CACHE_TIMEOUT", 300)
+# The first search page's facet counts (every published organisation: a GROUP BY over every facet value) are
+# kept in the cache for the directory's generation (directory/criteria.py); FACET_COUNTS_CACHE=0 turns it off.
+FACET_COUNTS_CACHE = envbool("FACET_COUNTS_CACHE", True)
 
 # Open data exports (directory/exports.py). A search matching at most EXPORT_STREAM_LIMIT rows is exported
 # on demand; the whole directory is served from files that `manage.py build_exports` writes into EXPORTS_DIR

@@ -63,10 +63,12 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _page_cache_only_where_tested(request, settings):
-    """The page cache is made stale when a transaction commits, and a test's transaction never does: tests
-    of what a page shows read it uncached. Tests of the cache itself are marked `page_cache` and commit."""
+    """The page cache (and the first page's facet counts) are made stale when a transaction commits, and a
+    test's transaction never does: tests of what a page shows read them uncached. Tests of the cache itself
+    are marked `page_cache` and commit."""
     if request.node.get_closest_marker("page_cache") is None:
         settings.PUBLIC_PAGE_CACHE = False
+        settings.FACET_COUNTS_CACHE = False
 
 
 @pytest.fixture
@@ -239,6 +241,12 @@ def gunicorn(tmp_path):
 
 
 def pytest_collection_modifyitems(config, items):
+    # The demo data stays loaded from the first test of a module that asks for it to the module's end
+    # (_demo_in_module): those tests run last in their module, so no other test sees the demo rows.
+    first = {}
+    for number, item in enumerate(items):
+        first.setdefault(item.nodeid.split("::")[0], number)
+    items[:] = sorted(items, key=lambda item: (first[item.nodeid.split("::")[0]], "demo" in item.fixturenames))
     needs = {
         "browser": (
             os.path.exists(CHROMIUM) or shutil.which(CHROMIUM),

@@ -22,7 +22,7 @@ def test_partner_updates_the_profile_and_a_visitor_sees_it(live_server, page, dj
 
     # Log in from the "Partner access" link.
     page.goto(f"{live_server.url}/fr/")
-    page.get_by_role("link", name="Accès partenaires").click()
+    page.get_by_role("link", name="Accès partenaires", exact=True).click()
     page.get_by_label("Adresse e-mail").fill("partner@aimf.example")
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
@@ -50,7 +50,7 @@ def test_partner_updates_the_profile_and_a_visitor_sees_it(live_server, page, dj
 
     # Log out.
     page.get_by_role("button", name="Se déconnecter").click()
-    page.get_by_role("link", name="Accès partenaires").wait_for()
+    page.get_by_role("link", name="Accès partenaires", exact=True).wait_for()
 
     # A visitor sees both on the public profile, in French.
     page.goto(f"{live_server.url}/fr/organisations/aimf/")

@@ -4,9 +4,16 @@ in each language, no address noise, print views that fit a phone, and the way ba
 import io
 
 import pytest
+from django.core.management import call_command
 from pypdf import PdfReader
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo_live(sectors):
+    """The demo data, committed, for the live server (the module-wide `demo` lives in a transaction)."""
+    call_command("load_demo", stdout=io.StringIO())
 
 
 def pdf_pages(page, url):
@@ -21,7 +28,7 @@ def pdf_pages(page, url):
     "/fr/organisations/aimf/print/",
     "/en/organisations/aimf/print/",
 ])
-def test_aimf_profile_prints_on_two_full_pages(page, live_server, demo, path):
+def test_aimf_profile_prints_on_two_full_pages(page, live_server, demo_live, path):
     pages = pdf_pages(page, live_server.url + path)
     assert len(pages) == 2
     # No page left mostly blank by a forced break: each holds a good share of the text.
@@ -30,7 +37,7 @@ def test_aimf_profile_prints_on_two_full_pages(page, live_server, demo, path):
     assert "(AIMF)" in text and ("Cameroun" in text or "Cameroon" in text)  # both experiences printed
 
 
-def test_print_shows_web_addresses_only(page, live_server, demo):
+def test_print_shows_web_addresses_only(page, live_server, demo_live):
     text = "".join(pdf_pages(page, live_server.url + "/en/organisations/aimf/"))
     assert "sp@aimf.asso.fr" in text and "(mailto:" not in text
     assert "+33 14 48 82 288" in text and "(tel:" not in text
@@ -40,7 +47,7 @@ def test_print_shows_web_addresses_only(page, live_server, demo):
 @pytest.mark.parametrize(
     "path", ["/fr/organisations/aimf/print/", "/en/organisations/aimf/print/", "/fr/print/", "/en/print/"]
 )
-def test_print_views_fit_a_phone(browser, live_server, demo, path):
+def test_print_views_fit_a_phone(browser, live_server, demo_live, path):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(live_server.url + path)
@@ -48,7 +55,7 @@ def test_print_views_fit_a_phone(browser, live_server, demo, path):
     context.close()
 
 
-def test_profile_link_goes_back_to_the_visitors_search(page, live_server, demo):
+def test_profile_link_goes_back_to_the_visitors_search(page, live_server, demo_live):
     page.goto(f"{live_server.url}/en/?q=mayors&country=FR")
     page.locator("a[href='/en/organisations/aimf/']").first.click()
     page.wait_for_url(f"{live_server.url}/en/organisations/aimf/")
@@ -56,7 +63,7 @@ def test_profile_link_goes_back_to_the_visitors_search(page, live_server, demo):
     assert back.get_attribute("href") == "/en/?q=mayors&country=FR"
 
 
-def test_profile_link_is_the_plain_search_when_coming_from_elsewhere(page, live_server, demo):
+def test_profile_link_is_the_plain_search_when_coming_from_elsewhere(page, live_server, demo_live):
     page.goto(f"{live_server.url}/en/organisations/aimf/print/")
     page.get_by_role("link", name="Back to the profile").click()
     page.wait_for_url(f"{live_server.url}/en/organisations/aimf/")

@@ -36,5 +36,5 @@ def test_development_prints_mail_to_the_console(monkeypatch):
     monkeypatch.setenv("DEBUG", "1")
     monkeypatch.delenv("EMAIL_BACKEND", raising=False)
     conf = runpy.run_path(SETTINGS)
-    assert conf["MAILERS"] == {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    assert conf["MAILERS"] == {"default": {"BACKEND": "platforma.mail.ConsoleTextBackend"}}
     assert email_settings(conf) == set()

@@ -1,6 +1,7 @@
 """Every page says what the site is and for whom, and names its icons and web manifest."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -27,7 +28,7 @@ def test_pages_link_the_favicon_and_the_manifest(client):
 
 
 def test_manifest_icons_exist():
-    manifest = json.loads(open(finders.find("site.webmanifest"), encoding="utf-8").read())
+    manifest = json.loads(Path(finders.find("site.webmanifest")).read_text(encoding="utf-8"))
     assert manifest["short_name"] == "Platforma"
     for icon in manifest["icons"]:
         assert finders.find(icon["src"]), icon["src"]

@@ -44,7 +44,7 @@ def test_invalid_email_and_url_keep_what_was_typed_in_french(client, owner, aimf
     response = client.post(edit_url("fr", aimf), data)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Saisissez une adresse de courriel valide." in page
+    assert "Saisissez une adresse e-mail valide." in page  # "e-mail", as the glossary says
     assert "Saisissez une URL valide." in page
     assert 'value="not-an-address"' in page and 'value="pas une url"' in page
     assert 'value="Lyon &lt;b&gt;"' in page  # kept, and escaped

@@ -5,11 +5,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from partner_fixtures import *  # noqa: F401,F403
-from partner_fixtures import experience_data
 
 from experiences.models import Experience
 from institutions.amounts import format_amount, parse_amount
+from tests.partners.partner_forms import experience_data
 
 pytestmark = pytest.mark.django_db
 

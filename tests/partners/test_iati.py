@@ -13,12 +13,11 @@ from django.utils import timezone, translation
 from django_countries import countries
 from factories import add_experience, make_aimf
 from lxml import etree
-from partner_fixtures import *  # noqa: F401,F403
-from partner_fixtures import organisation_data
 
 from api import iati, views
 from experiences.models import Donor
 from institutions.models import Organisation, Sector
+from tests.partners.partner_forms import organisation_data
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(settings.BASE_DIR) / "api/schemas/iati-2.03/iati-activities-schema.xsd")))
 LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -4,10 +4,10 @@ with the keyboard, as many funding rows as needed; on a phone and on a desktop."
 from decimal import Decimal
 
 import pytest
-from partner_fixtures import PASSWORD
 
 from experiences.models import Donor
 from institutions.models import Membership, Organisation, Sector, SectorCategory
+from tests.partners.partner_forms import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +22,7 @@ LABELS = {
 
 
 @pytest.fixture
-def partner(django_user_model):
+def partner(django_user_model, no_sectors):
     aimf = Organisation.objects.create(name_fr="Association internationale des maires francophones", acronym="AIMF")
     user = django_user_model.objects.create_user("partner@aimf.example", PASSWORD)
     Membership.objects.create(user=user, organisation=aimf)
@@ -83,7 +83,7 @@ def test_experience_with_typed_amounts_pickers_and_added_rows(browser, live_serv
 
 @pytest.mark.parametrize("width", [390, 1366])
 def test_login_and_partner_pages_have_no_axe_violations(browser, live_server, partner, width):
-    from test_browser import assert_no_axe_violations
+    from tests.test_browser import assert_no_axe_violations
 
     context = browser.new_context(viewport={"width": width, "height": 844})
     page = context.new_page()

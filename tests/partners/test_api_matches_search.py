@@ -10,7 +10,6 @@ from factories import add_experience
 from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
-from partner_fixtures import *  # noqa: F401,F403
 
 from institutions.models import Competence, Organisation
 
@@ -62,7 +61,7 @@ def varied(sector_rows, donors):
 @given(criteria=CRITERIA, lang=st.sampled_from(["fr", "en"]))
 def test_api_lists_what_the_search_page_lists(client, varied, settings, criteria, lang):
     settings.PUBLIC_PAGE_CACHE = False  # the page's context, not a cached copy
-    page = client.get(f"/{lang}/", criteria)
+    page = client.get(f"/{lang}/", criteria, follow=True)  # to the canonical search URL
     assert page.status_code == 200
     expected = [row.slug for row in page.context["page"].object_list]
     api = client.get(reverse("api:organisations"), [*criteria, ("lang", lang)]).json()

@@ -6,10 +6,9 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from partner_fixtures import *  # noqa: F401,F403
-from test_api import directory  # noqa: F401 (a fixture: a few organisations with experiences)
 
 from platforma.wsgi import application
+from tests.partners.test_api import directory  # noqa: F401 (a fixture: a few organisations with experiences)
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 

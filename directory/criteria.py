@@ -191,6 +191,12 @@ def experience_count():
     )
 
 
+def experience_counts(organisation_ids):
+    """{organisation id: its number of experiences} for these organisations (those with none left out)."""
+    rows = Experience.objects.filter(organisation_id__in=organisation_ids).order_by().values("organisation_id")
+    return dict(rows.annotate(n=Count("pk")).values_list("organisation_id", "n"))
+
+
 def name_in_language():
     """The name lists sort by in the active language (Organisation.sort_name_<lang>)."""
     return "sort_name_en" if get_language() == "en" else "sort_name_fr"

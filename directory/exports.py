@@ -18,7 +18,6 @@ import tempfile
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +32,7 @@ from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation, Sector
 
 from . import export_files
+from .criteria import experience_counts, in_language
 from .limits import limit_expensive
 from .views import organisation_search
 
@@ -64,12 +64,6 @@ def matching_organisations(request):
 # --- rows: plain values read in chunks, then labelled in one language ----------------------------------
 
 
-def _in_language(fr, en, language):
-    """Translated content as the pages show it: the language asked for, else the other one."""
-    first, second = (en, fr) if language == "en" else (fr, en)
-    return first or second or ""
-
-
 def _chunks(ids):
     for start in range(0, len(ids), CHUNK_SIZE):
         yield ids[start : start + CHUNK_SIZE]
@@ -88,13 +82,13 @@ class Labels:
             profile = reverse("directory:profile", kwargs={"slug": "-slug-"}).replace("-slug-", "{}")
         self.profile_url = base_url + profile
         self.sectors = {
-            code: _in_language(fr, en, language)
+            code: in_language((fr, en), language)
             for code, fr, en in Sector.objects.values_list("code", "name_fr", "name_en")
         }
         self.donors = {}
         if donors:
             names = Donor.objects.values_list("pk", "name_fr", "name_en")
-            self.donors = {pk: _in_language(fr, en, language) for pk, fr, en in names}
+            self.donors = {pk: in_language((fr, en), language) for pk, fr, en in names}
 
 
 class Organisations:
@@ -117,13 +111,7 @@ class Organisations:
             ranked = Competence.objects.filter(organisation_id__in=chunk).order_by("organisation_id", "rank", "id")
             for organisation_id, code in ranked.values_list("organisation_id", "sector__code"):
                 competences[organisation_id].append(code)
-            counts = dict(
-                Experience.objects.filter(organisation_id__in=chunk)
-                .order_by()
-                .values("organisation_id")
-                .annotate(n=Count("pk"))
-                .values_list("organisation_id", "n")
-            )
+            counts = experience_counts(chunk)
             for pk in chunk:
                 if pk in found:
                     yield {**found[pk], "competences": competences[pk], "experiences": counts.get(pk, 0)}
@@ -207,8 +195,8 @@ class Experiences:
         return {
             "id": row["pk"],
             "organisation": slug,
-            "organisation_name": _in_language(
-                row["organisation__name_fr"], row["organisation__name_en"], labels.language
+            "organisation_name": in_language(
+                (row["organisation__name_fr"], row["organisation__name_en"]), labels.language
             ),
             "organisation_url": labels.profile_url.format(slug),
             "title_fr": row["title_fr"] or "",

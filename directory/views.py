@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from institutions.models import Competence, Organisation
 from institutions.search import suggestion
 from institutions.templatetags.platforma import Translated, country_names, translated_field
 
-from .criteria import CRITERION_FACETS, SORT_CHOICES, OrganisationFilter, in_language
+from .criteria import CRITERION_FACETS, SORT_CHOICES, OrganisationFilter, experience_counts, in_language
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000  # deeper pages are answered with the last one a person could reach by links
@@ -125,13 +125,7 @@ def result_rows(ids):
         .values_list("organisation_id", "sector__name_fr", "sector__name_en")
     ):
         competences[pk].append(in_language(names, language))
-    experiences = dict(
-        Experience.objects.filter(organisation__in=ids)
-        .order_by()
-        .values("organisation")
-        .annotate(n=Count("pk"))
-        .values_list("organisation", "n")
-    )
+    experiences = experience_counts(ids)
     url_of = profile_url_maker()
     found = {}
     for pk, slug, name_fr, name_en, acronym, kind, city, country, updated in Organisation.objects.filter(

@@ -32,7 +32,7 @@ from django_countries import countries
 from experiences.models import Donor, Experience
 from institutions.cache import cache_call, generation
 from institutions.models import FacetValue, Organisation, Sector
-from institutions.search import MAX_QUERY_LENGTH, clean_query, ranked_ids
+from institutions.search import MAX_QUERY_LENGTH, clean_query, ranked_ids, suggestion
 from institutions.text import fold
 
 MAX_VALUES = 50  # values kept per criterion
@@ -271,10 +271,20 @@ class OrganisationFilter(django_filters.FilterSet):
             sort = None
         return sort or self.default_sort
 
+    corrected = None  # the text searched instead, when the one typed matches nothing (a typo)
+
     @cached_property
     def text_ids(self):
-        """Ids matching the free text in relevance order (None without text), asked once per request."""
-        return ranked_ids(self.text, self.queryset.db) if self.text else None
+        """Ids matching the free text in relevance order (None without text), asked once per request. Text
+        that matches nothing is searched as suggestion() corrects it (PostgreSQL: "Ouagadogou" finds
+        Ouagadougou), and the page says so."""
+        if not self.text:
+            return None
+        ids = ranked_ids(self.text, self.queryset.db)
+        if not ids and (corrected := suggestion(self.text, self.queryset.db)):
+            self.corrected = corrected
+            ids = ranked_ids(corrected, self.queryset.db)
+        return ids
 
     def narrowed(self, skip=None):
         """Published organisations matching every criterion except `skip` (a facet ignores its own)."""

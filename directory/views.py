@@ -13,7 +13,6 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from experiences.models import Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation
-from institutions.search import suggestion
 from institutions.templatetags.platforma import Translated, country_names, translated_field
 
 from .criteria import CRITERION_FACETS, SORT_CHOICES, OrganisationFilter, experience_counts, in_language
@@ -181,7 +180,7 @@ def search(request):
     ]
     facets = filterset.facets(expanded)
     query = filterset.querystring()
-    corrected = suggestion(filterset.text, filterset.queryset.db) if filterset.text and not paginator.count else None
+    corrected = filterset.corrected
     ctx = {
         "filterset": filterset,
         "criteria": filterset.criteria,

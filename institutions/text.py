@@ -19,6 +19,9 @@ _LIGATURES = str.maketrans(
         "Ł": "l",
         "’": "'",
         "‘": "'",
+        # PostgreSQL's text parser takes "<script>" for a markup tag and drops the word: a space keeps it.
+        "<": " ",
+        ">": " ",
     }
 )
 _SPACES = re.compile(r"[\s\x00-\x1f\x7f]+")

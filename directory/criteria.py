@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from experiences.models import Donor, Experience
+from institutions import bitmaps
 from institutions.cache import cache_call, generation
 from institutions.models import FacetValue, Organisation, Sector
 from institutions.search import MAX_QUERY_LENGTH, clean_query, ranked_ids, suggestion
@@ -219,6 +220,7 @@ class OrganisationFilter(django_filters.FilterSet):
         super().__init__(
             data, queryset=queryset if queryset is not None else Organisation.objects.published(), **kwargs
         )
+        self._matching = {}  # matching_ids() by criteria skipped
 
     @cached_property
     def criteria(self):
@@ -286,15 +288,14 @@ class OrganisationFilter(django_filters.FilterSet):
             ids = ranked_ids(corrected, self.queryset.db)
         return ids
 
-    def narrowed(self, skip=None):
-        """Published organisations matching every criterion except `skip` (a facet ignores its own)."""
+    def narrowed(self, skip=()):
+        """Published organisations matching every criterion except those in `skip` (a facet ignores its own)."""
         queryset = self.queryset.all()
         for criterion in CRITERION_FACETS:
-            if criterion != skip and self.criteria.get(criterion):
+            if criterion not in skip and self.criteria.get(criterion):
                 queryset = queryset.filter(criterion_q(criterion, self.criteria[criterion]))
-        start, end = self.criteria.get("active_from"), self.criteria.get("active_to")
-        if start or end:
-            queryset = queryset.filter(active_q(start, end))
+        if self.years:
+            queryset = queryset.filter(active_q(*self.years))
         if self.text_ids is not None:
             queryset = queryset.filter(pk__among=self.text_ids)
         return queryset
@@ -310,9 +311,17 @@ class OrganisationFilter(django_filters.FilterSet):
             return queryset.annotate(experience_count=experience_count()).order_by("-experience_count", *tie)
         return queryset.order_by(*tie)
 
+    def matching_ids(self, skip=()):
+        """The ids of narrowed(skip), as a set, asked once per request (relevance order and the bitmaps'
+        facet counts may both need it)."""
+        skip = tuple(criterion for criterion in skip if self.criteria.get(criterion))  # those in force only
+        if skip not in self._matching:
+            self._matching[skip] = set(self.narrowed(skip).values_list("pk", flat=True))
+        return self._matching[skip]
+
     @cached_property
     def _relevance_order(self):
-        matching = set(self.narrowed().values_list("pk", flat=True))
+        matching = self.matching_ids()
         return [pk for pk in self.text_ids if pk in matching]
 
     def result_ids(self):
@@ -328,27 +337,64 @@ class OrganisationFilter(django_filters.FilterSet):
 
     # --- facets ---------------------------------------------------------------------------------------
 
+    @property
+    def facet_criteria(self):
+        """The facet criteria in force (country, kind, …), in declaration order."""
+        return [criterion for criterion in CRITERION_FACETS if self.criteria.get(criterion)]
+
+    @property
+    def years(self):
+        """(active_from, active_to) when either is given, else None."""
+        start, end = self.criteria.get("active_from"), self.criteria.get("active_to")
+        return (start, end) if start or end else None
+
+    @property
+    def narrowing(self):
+        """Whether any criterion narrows the results (the sort order does not)."""
+        return bool(self.facet_criteria or self.years or self.text_ids is not None)
+
     def facet_counts(self):
         """{facet: {value: number of organisations}}: for each value, how many results the search would give
-        with it, the other criteria unchanged (a facet ignores its own criterion). One query: the facets whose
-        criterion is not in force over the results, and each criterion in force's facets over the results
-        of the other criteria, as one UNION ALL. Without any criterion (the first page, the most visited)
-        they are kept in the cache for the directory's generation (settings.FACET_COUNTS_CACHE)."""
-        in_force = [criterion for criterion in CRITERION_FACETS if self.criteria.get(criterion)]
-        years = self.criteria.get("active_from") or self.criteria.get("active_to")
-        if not in_force and not years and self.text_ids is None:
-            # Every published organisation: every facet value there is (only they have some).
-            current = generation() if settings.FACET_COUNTS_CACHE else None
-            key = f"directory:facet-counts:{self.queryset.db}:{current}"
-            counts = cache_call(_cache_get, key) if current is not None else None
-            if counts is None:
-                counts = _counted(_count(None, FACET_CRITERION))
-                if current is not None:
-                    cache_call(_cache_set, key, counts)
-            return counts
-        parts = [_count(self.narrowed(), [f for f in FACET_CRITERION if FACET_CRITERION[f] not in in_force])]
-        parts += [_count(self.narrowed(skip=criterion), CRITERION_FACETS[criterion]) for criterion in in_force]
-        parts = [part for part in parts if part is not None]
+        with it, the other criteria unchanged (a facet ignores its own criterion). The facets whose criterion
+        is not in force are counted over the results, each criterion in force's facets over the results of
+        the other criteria. Without any criterion (the first page, the most visited) they are kept in the
+        cache for the directory's generation (settings.FACET_COUNTS_CACHE)."""
+        in_force = self.facet_criteria
+        asked = [((), [facet for facet, criterion in FACET_CRITERION.items() if criterion not in in_force])]
+        asked += [((criterion,), CRITERION_FACETS[criterion]) for criterion in in_force]
+        asked = [(skip, facets) for skip, facets in asked if facets]
+        if self.narrowing:
+            return self._counted(asked)
+        current = generation() if settings.FACET_COUNTS_CACHE else None
+        key = f"directory:facet-counts:{self.queryset.db}:{current}"
+        counts = cache_call(_cache_get, key) if current is not None else None
+        if counts is None:
+            counts = self._counted(asked)
+            if current is not None:
+                cache_call(_cache_set, key, counts)
+        return counts
+
+    def _counted(self, asked):
+        """The counts of `asked` — (criteria skipped, facets) — on PostgreSQL from the values' bitmaps
+        (institutions/bitmaps.py: one query whatever the number of organisations), elsewhere by GROUP BY over
+        the facet values of the organisations concerned (one query: UNION ALL)."""
+        using = self.queryset.db
+        if bitmaps.enabled(using):
+            chosen = bitmaps.chosen(
+                {c: [(facet_of(c, v), str(v)) for v in self.criteria[c]] for c in self.facet_criteria}, using
+            )
+            matching = None  # every published organisation
+            if self.text_ids is not None or self.years:
+                matching = bitmaps.to_bitmap(self.matching_ids(skip=CRITERION_FACETS))
+            sets = []
+            for skip, facets in asked:
+                organisations = matching
+                for criterion, having in chosen.items():
+                    if criterion not in skip:
+                        organisations = having if organisations is None else organisations & having
+                sets.append((facets, organisations))
+            return bitmaps.counts(sets, using)
+        parts = [_count(self.narrowed(skip) if self.narrowing else None, facets) for skip, facets in asked]
         return _counted(parts[0].union(*parts[1:], all=True)) if parts else {}
 
     def facets(self, expanded=()):

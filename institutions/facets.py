@@ -9,6 +9,7 @@ When data changes, the organisations concerned get their values re-read at once,
 as the change (so a search never sees an experience without its countries, and a rolled-back edit leaves
 nothing behind): model signals, below. Writes that send no signals (bulk_create, QuerySet.update: the
 import and generate_directory) call `refresh_facet_values()` themselves, `rebuild_facet_values()` for all.
+On PostgreSQL the values' bitmaps (institutions/bitmaps.py) change with them, in the same transaction.
 """
 
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 
 from experiences.models import Experience, ExperienceCountry, Funding
 
+from .bitmaps import rebuild_bitmaps, update_bitmaps
 from .models import Competence, FacetValue, Organisation, Sector
 
 BATCH = 2000  # organisations re-read at once by a full rebuild (memory stays flat at any size)
@@ -47,27 +49,34 @@ def facet_values(organisations):
     return {row for row in found if row[2]}
 
 
-def refresh_facet_values(organisation_ids, using="default"):
-    """Re-read the facet values of these organisations (ids; unpublished or deleted ones get none)."""
+def refresh_facet_values(organisation_ids, using="default", bitmaps=True):
+    """Re-read the facet values of these organisations (ids; unpublished or deleted ones get none), and
+    their bitmaps unless `bitmaps` is false (a full rebuild writes them once at the end)."""
     ids = sorted(set(organisation_ids))
     if not ids:
         return
     with transaction.atomic(using=using):
         FacetValue.objects.using(using).filter(organisation_id__in=ids).delete()
         published = Organisation.objects.using(using).published().filter(pk__in=ids)
+        values = facet_values(published)
         FacetValue.objects.using(using).bulk_create(
-            FacetValue(organisation_id=pk, facet=facet, value=value) for pk, facet, value in facet_values(published)
+            FacetValue(organisation_id=pk, facet=facet, value=value) for pk, facet, value in values
         )
+        if bitmaps:
+            update_bitmaps(ids, values, using)
 
 
-def rebuild_facet_values(using="default", progress=None):
-    """Every organisation's facet values from scratch (`manage.py refresh_search`, bulk writes)."""
+def rebuild_facet_values(using="default", progress=None, bitmaps=True):
+    """Every organisation's facet values from scratch (`manage.py refresh_search`, bulk writes), then their
+    bitmaps (`bitmaps=False`: migration 0006, older than the bitmaps' table)."""
     FacetValue.objects.using(using).all().delete()
     ids = list(Organisation.objects.using(using).published().order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH):
-        refresh_facet_values(ids[start : start + BATCH], using)
+        refresh_facet_values(ids[start : start + BATCH], using, bitmaps=False)
         if progress:
             progress(min(start + BATCH, len(ids)), len(ids))
+    if bitmaps:
+        rebuild_bitmaps(using)
 
 
 # --- keeping them in step ----------------------------------------------------------------------------
@@ -134,9 +143,7 @@ def _sector_saved(sender, instance, raw=False, using=None, created=False, **kwar
     if raw or created:
         return
     users = set(Competence.objects.using(using).filter(sector=instance).values_list("organisation_id", flat=True))
-    users |= set(
-        Experience.objects.using(using).filter(sectors=instance).values_list("organisation_id", flat=True)
-    )
+    users |= set(Experience.objects.using(using).filter(sectors=instance).values_list("organisation_id", flat=True))
     refresh_facet_values(users, using)
 
 

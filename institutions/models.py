@@ -228,6 +228,35 @@ class FacetValue(models.Model):
         return f"{self.organisation_id} {self.facet}={self.value}"
 
 
+class BitStringField(models.Field):
+    """A PostgreSQL `bit varying` column, read and written as a string of "0" and "1" (other databases: text)."""
+
+    def db_type(self, connection):
+        return "bit varying" if connection.vendor == "postgresql" else "text"
+
+
+class FacetBitmap(models.Model):
+    """Which published organisations have one facet value, as a bitmap (PostgreSQL only): bit i of chunk c
+    is the organisation with id c * CHUNK + i. The facet counts of a search are then one AND and one bit
+    count per value, whatever the number of organisations (institutions/bitmaps.py). Derived from
+    FacetValue and kept in the same transaction."""
+
+    facet = models.CharField(max_length=32)
+    value = models.CharField(max_length=32)
+    chunk = models.PositiveIntegerField()
+    bits = BitStringField()
+
+    class Meta:
+        verbose_name = _("facet bitmap")
+        verbose_name_plural = _("facet bitmaps")
+        constraints = [
+            models.UniqueConstraint(fields=["chunk", "facet", "value"], name="facet_bitmap_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.facet}={self.value} [{self.chunk}]"
+
+
 class SearchWord(models.Model):
     """A word of some search document (PostgreSQL only): a misspelt query word is compared with these by
     trigram similarity to suggest a correction (institutions.search.suggestion)."""

@@ -19,7 +19,7 @@ def fill(apps, schema_editor):
         organisation.sort_name_fr, organisation.sort_name_en = fold(fr or en)[:255], fold(en or fr)[:255]
         changed.append(organisation)
     Organisation.objects.using(alias).bulk_update(changed, ["sort_name_fr", "sort_name_en"], batch_size=500)
-    rebuild_facet_values(alias)
+    rebuild_facet_values(alias, bitmaps=False)  # their table comes in 0008, which fills it
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("ANALYZE institutions_facetvalue")  # so the planner knows its size at once
 

@@ -1,0 +1,129 @@
+"""Facet counts from bitmaps (PostgreSQL, institutions/bitmaps.py): the bitmaps say exactly what the facet
+values say after every kind of edit, and the counts they give equal the GROUP BY counts of the other
+databases, for random criteria."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from directory.criteria import CRITERION_FACETS, FACET_CRITERION, OrganisationFilter
+from experiences.models import Experience, ExperienceCountry, Funding
+from institutions import bitmaps
+from institutions.bitmaps import CHUNK, counts, mismatches, to_bitmap, update_bitmaps
+from institutions.models import Competence, FacetBitmap, FacetValue, Organisation, Sector, SectorCategory
+from tests.factories import add_experience
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="bitmaps are PostgreSQL's")
+
+
+def test_sets_of_organisations_cross_chunk_boundaries(db):
+    """Ids on both sides of a chunk boundary: each lands in its own bit, counts add up over the chunks."""
+    far = 2 * CHUNK + 1
+    update_bitmaps([1, CHUNK, far], [(1, "country", "FR"), (CHUNK, "country", "FR"), (far, "kind", "regional")])
+    assert counts([(["country", "kind"], None)]) == {"country": {"FR": 2}, "kind": {"regional": 1}}
+    assert counts([(["country"], to_bitmap([CHUNK]))]) == {"country": {"FR": 1}}
+    assert counts([(["country"], to_bitmap([CHUNK - 1, CHUNK + 1]))]) == {}
+    assert bitmaps.chosen({"country": [("country", "FR"), ("country", "BF")]}) == {"country": to_bitmap([1, CHUNK])}
+
+    update_bitmaps([CHUNK], [])  # that organisation has no value any more
+    assert counts([(["country", "kind"], None)]) == {"country": {"FR": 1}, "kind": {"regional": 1}}
+
+
+def edits(d):
+    """Every kind of change that moves an organisation's facet values, one by one."""
+    aimf, lyon, benin, hidden = d["aimf"], d["lyon"], d["benin"], d["hidden"]
+    yield "country", lambda: _set(lyon, country="DE").save()
+    yield "kind", lambda: _set(benin, kind="municipality").save()
+    yield (
+        "new experience",
+        lambda: add_experience(
+            lyon, sectors=["14030"], countries=["ML", "NE"], fundings=[(d["ec"], 1000)], role="associate"
+        ),
+    )
+    yield (
+        "experience moved",
+        lambda: _set(Experience.objects.filter(organisation=aimf).first(), organisation=benin).save(),
+    )
+    yield "country of an experience removed", lambda: ExperienceCountry.objects.filter(country="ML").delete()
+    yield "funding removed", lambda: Funding.objects.filter(experience__organisation=lyon, donor=d["ec"]).delete()
+    yield "experience sectors cleared", lambda: Experience.objects.filter(organisation=lyon).first().sectors.clear()
+    yield (
+        "competence added",
+        lambda: Competence.objects.create(organisation=lyon, sector=Sector.objects.get(code="14010"), rank=2),
+    )
+    yield (
+        "sector moved to another category",
+        lambda: _set(Sector.objects.get(code="14010"), category=SectorCategory.objects.get(code="151")).save(),
+    )
+    yield "unpublished", lambda: _set(aimf, published=False).save()
+    yield "published", lambda: _set(hidden, published=True).save()
+    yield "organisation deleted", lambda: Organisation.objects.get(pk=benin.pk).delete()
+    yield "experience deleted", lambda: Experience.objects.filter(organisation=lyon).delete()
+
+
+def _set(instance, **fields):
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    return instance
+
+
+def test_bitmaps_follow_every_kind_of_edit(directory):
+    assert FacetBitmap.objects.exists() and mismatches() == []
+    for name, edit in edits(directory):
+        before = counts([(list(FACET_CRITERION), None)])
+        edit()
+        assert mismatches() == [], name
+        assert counts([(list(FACET_CRITERION), None)]) != before, f"{name}: the edit changed no count"
+
+
+def test_an_edit_that_changes_no_facet_value_writes_no_bitmap(directory):
+    lyon = directory["lyon"]
+    lyon.description_fr = "Coopération avec Dakar et Saint-Louis."
+    with CaptureQueriesContext(connection) as queries:
+        lyon.save()
+    writes = [q["sql"] for q in queries if "facetbitmap" in q["sql"] and not q["sql"].lstrip().startswith("SELECT")]
+    assert writes == []
+    assert mismatches() == []
+
+
+# --- the counts equal the GROUP BY counts ------------------------------------------------------------
+
+WORDS = ["", "eau", "water", "Burkina", "formation"]
+
+
+@pytest.fixture
+def values(demo):
+    found = {criterion: set() for criterion in CRITERION_FACETS}
+    for facet, value in FacetValue.objects.values_list("facet", "value").distinct():
+        found[FACET_CRITERION[facet]].add(value)
+    found["country"].add("IS")
+    return {criterion: sorted(v) for criterion, v in found.items()}
+
+
+def facet_counts(params, use_bitmaps, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(bitmaps, "enabled", lambda using: use_bitmaps)
+        return OrganisationFilter(params, queryset=Organisation.objects.published()).facet_counts()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_bitmap_counts_equal_group_by_counts(values, monkeypatch, settings, data):
+    settings.FACET_COUNTS_CACHE = False
+    params = {}
+    for criterion in data.draw(st.sets(st.sampled_from(sorted(CRITERION_FACETS)), max_size=3)):
+        params[criterion] = data.draw(st.lists(st.sampled_from(values[criterion]), min_size=1, max_size=2))
+    if q := data.draw(st.sampled_from(WORDS)):
+        params["q"] = q
+    if data.draw(st.booleans()):
+        params["active_from"] = str(data.draw(st.integers(2000, 2020)))
+    from_bitmaps = facet_counts(params, True, monkeypatch)
+    assert from_bitmaps == facet_counts(params, False, monkeypatch), params
+    assert from_bitmaps or params.get("q") or "IS" in params.get("country", []), "some value is counted"
+
+
+def test_the_demo_data_has_bitmaps_as_its_facet_values_say(demo):
+    assert FacetBitmap.objects.count() >= FacetValue.objects.values("facet", "value").distinct().count()
+    assert mismatches() == []

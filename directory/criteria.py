@@ -277,15 +277,15 @@ class OrganisationFilter(django_filters.FilterSet):
 
     @cached_property
     def text_ids(self):
-        """Ids matching the free text in relevance order (None without text), asked once per request. Text
-        that matches nothing is searched as suggestion() corrects it (PostgreSQL: "Ouagadogou" finds
-        Ouagadougou), and the page says so."""
+        """Ids of the queryset's organisations matching the free text in relevance order (None without text),
+        asked once per request. Text that matches nothing is searched as suggestion() corrects it
+        (PostgreSQL: "Ouagadogou" finds Ouagadougou), and the page says so."""
         if not self.text:
             return None
-        ids = ranked_ids(self.text, self.queryset.db)
+        ids = ranked_ids(self.text, self.queryset.db, within=self.queryset)
         if not ids and (corrected := suggestion(self.text, self.queryset.db)):
             self.corrected = corrected
-            ids = ranked_ids(corrected, self.queryset.db)
+            ids = ranked_ids(corrected, self.queryset.db, within=self.queryset)
         return ids
 
     def narrowed(self, skip=()):
@@ -316,8 +316,25 @@ class OrganisationFilter(django_filters.FilterSet):
         facet counts may both need it)."""
         skip = tuple(criterion for criterion in skip if self.criteria.get(criterion))  # those in force only
         if skip not in self._matching:
-            self._matching[skip] = set(self.narrowed(skip).values_list("pk", flat=True))
+            self._matching[skip] = self._matching_ids(skip)
         return self._matching[skip]
+
+    def _matching_ids(self, skip):
+        if self.text_ids is None or self.years:
+            return set(self.narrowed(skip).values_list("pk", flat=True))
+        # Free text: its ids are the queryset's already; the facet criteria keep those having their values.
+        kept = [criterion for criterion in self.facet_criteria if criterion not in skip]
+        if not kept:
+            return set(self.text_ids)
+        if bitmaps.enabled(self.queryset.db):
+            return set(bitmaps.members(bitmaps.intersection(self.chosen[c] for c in kept), self.text_ids))
+        return set(self.narrowed(skip).values_list("pk", flat=True))
+
+    @cached_property
+    def chosen(self):
+        """PostgreSQL: {facet criterion in force: the organisations having one of its values, as a bitmap}."""
+        values = {c: [(facet_of(c, v), str(v)) for v in self.criteria[c]] for c in self.facet_criteria}
+        return bitmaps.chosen(values, self.queryset.db)
 
     @cached_property
     def _relevance_order(self):
@@ -380,16 +397,13 @@ class OrganisationFilter(django_filters.FilterSet):
         the facet values of the organisations concerned (one query: UNION ALL)."""
         using = self.queryset.db
         if bitmaps.enabled(using):
-            chosen = bitmaps.chosen(
-                {c: [(facet_of(c, v), str(v)) for v in self.criteria[c]] for c in self.facet_criteria}, using
-            )
             matching = None  # every published organisation
             if self.text_ids is not None or self.years:
                 matching = bitmaps.to_bitmap(self.matching_ids(skip=CRITERION_FACETS))
             sets = []
             for skip, facets in asked:
                 organisations = matching
-                for criterion, having in chosen.items():
+                for criterion, having in self.chosen.items():
                     if criterion not in skip:
                         organisations = having if organisations is None else organisations & having
                 sets.append((facets, organisations))

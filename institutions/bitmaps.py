@@ -161,6 +161,22 @@ def chosen(values_by_criterion, using="default"):
     }
 
 
+def intersection(bitmaps):
+    """The organisations in every one of these bitmaps (at least one)."""
+    bitmaps = iter(bitmaps)
+    result = next(bitmaps)
+    for bitmap in bitmaps:
+        result &= bitmap
+    return result
+
+
+def members(bitmap, ids):
+    """Those of `ids` in the bitmap, in their order."""
+    bits = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
+    size = len(bits)
+    return [pk for pk in ids if pk >> 3 < size and bits[pk >> 3] >> (pk & 7) & 1]
+
+
 def _union(bitmaps):
     result = 0
     for bitmap in bitmaps:

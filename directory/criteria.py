@@ -282,11 +282,19 @@ class OrganisationFilter(django_filters.FilterSet):
         (PostgreSQL: "Ouagadogou" finds Ouagadougou), and the page says so."""
         if not self.text:
             return None
-        ids = ranked_ids(self.text, self.queryset.db, within=self.queryset)
+        ids = self._listed(ranked_ids(self.text, self.queryset.db))
         if not ids and (corrected := suggestion(self.text, self.queryset.db)):
             self.corrected = corrected
-            ids = ranked_ids(corrected, self.queryset.db, within=self.queryset)
+            ids = self._listed(ranked_ids(corrected, self.queryset.db))
         return ids
+
+    def _listed(self, ids):
+        """Those of `ids` that are the queryset's (the published organisations): on PostgreSQL from their
+        bitmap, elsewhere one query."""
+        if bitmaps.enabled(self.queryset.db):
+            return bitmaps.members(bitmaps.published(self.queryset.db), ids)
+        listed = set(self.queryset.filter(pk__among=ids).values_list("pk", flat=True)) if ids else set()
+        return [pk for pk in ids if pk in listed]
 
     def narrowed(self, skip=()):
         """Published organisations matching every criterion except those in `skip` (a facet ignores its own)."""

@@ -177,6 +177,13 @@ def members(bitmap, ids):
     return [pk for pk in ids if pk >> 3 < size and bits[pk >> 3] >> (pk & 7) & 1]
 
 
+def published(using="default"):
+    """The published organisations (every one has the facet value published=yes)."""
+    from .facets import PUBLISHED
+
+    return chosen({PUBLISHED: [(PUBLISHED, "yes")]}, using)[PUBLISHED]
+
+
 def _union(bitmaps):
     result = 0
     for bitmap in bitmaps:

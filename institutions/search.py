@@ -2,9 +2,9 @@
 
 Public interface (what the search pages call):
 
-- `ranked_ids(q, using="default", within=None) -> list[int]`: the ids of the organisations matching q (all,
-  published or not, or only those of the queryset `within`), in relevance order: by band (name or acronym
-  match, then sector match, then the rest), then rank within the band, then name.
+- `ranked_ids(q, using="default") -> list[int]`: the ids of ALL organisations matching q, published or not
+  (the caller intersects with its criteria), in relevance order: by band (name or acronym match, then
+  sector match, then the rest), then rank within the band, then name.
 - `suggestion(q, using="default") -> str | None`: q with each word that matches nothing replaced by the most
   similar word of the directory ("ouagadogou" -> "ouagadougou"); None when every word matches, nothing is
   similar enough, or on SQLite.
@@ -237,18 +237,17 @@ def _indexes_only(using):
             cursor.execute("SET LOCAL enable_seqscan = on")
 
 
-def _ranked_postgresql(q, using, within=None):
+def _ranked_postgresql(q, using):
     """Each band's ids come from its GIN index (no vector read), and so does the whole match, which the
     planner would rather read row by row when a word is common: it does not count that checking a row means
     fetching its vector from out-of-row storage (10x slower at 100,000 organisations). Hence no sequential
     scan for this one statement, and ts_rank only for the matches of the names (small vectors)."""
     query = _pg_query(q)
     entries = SearchEntry.objects.using(using)
-    kept = entries if within is None else entries.filter(organisation__in=within.values("pk"))
     by_name = Q(pk__in=entries.filter(name_vector=query).values("pk"))
     by_sector = Q(pk__in=entries.filter(sector_vector=query).values("pk"))
     ranked = (
-        kept.filter(vector=query)
+        entries.filter(vector=query)
         .annotate(
             band=Case(When(by_name, then=Value(0)), When(by_sector, then=Value(1)), default=Value(2)),
             rank=Case(When(by_name, then=SearchRank(F("name_vector"), query)), default=Value(0.0)),
@@ -413,26 +412,20 @@ def _ranked_sqlite(q, using):
 _JOINED = re.compile(r"(?<=\w)-(?=\w)")  # "Saint-Fictif", "ANE-AL"; not the "-" of "-word"
 
 
-def _ranked(q, using, within=None):
+def _ranked(q, using):
     """[(organisation id, band)] in relevance order. A hyphenated word is looked for as its words:
     PostgreSQL would otherwise want the whole compound ("saint-fictif" is not in "saint-fictif-des-pres")."""
     q = _JOINED.sub(" ", clean_query(q))
     if not q:
         return []
     if connections[using].vendor == "postgresql":
-        return _ranked_postgresql(q, using, within)
-    ranked = _ranked_sqlite(q, using)
-    if within is not None and ranked:
-        kept = set(within.filter(pk__among=[pk for pk, _band in ranked]).values_list("pk", flat=True))
-        ranked = [(pk, band) for pk, band in ranked if pk in kept]
-    return ranked
+        return _ranked_postgresql(q, using)
+    return _ranked_sqlite(q, using)
 
 
-def ranked_ids(q, using="default", within=None):
-    """Ids of every organisation matching q, most relevant first (see the module's docstring); only those
-    of `within` (a queryset of organisations, e.g. the published ones) when given: on PostgreSQL in the
-    same statement, elsewhere with one more query."""
-    return [pk for pk, _band in _ranked(q, using, within)]
+def ranked_ids(q, using="default"):
+    """Ids of every organisation matching q, most relevant first (see the module's docstring)."""
+    return [pk for pk, _band in _ranked(q, using)]
 
 
 # --- keeping it up to date --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ WORDS = ["", "eau", "water", "AIMF", "Burkina", "formation", "municipality"]
 def values(demo):
     """{criterion: the values the demo data has, plus one nobody has}."""
     found = {criterion: set() for criterion in CRITERION_FACETS}
-    for facet, value in FacetValue.objects.values_list("facet", "value").distinct():
+    for facet, value in FacetValue.objects.filter(facet__in=FACET_CRITERION).values_list("facet", "value").distinct():
         found[FACET_CRITERION[facet]].add(value)
     found["country"].add("IS")
     found["sector"].add("99999")

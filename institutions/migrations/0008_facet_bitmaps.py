@@ -5,10 +5,11 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """The bitmaps of the facet values there are (PostgreSQL; elsewhere the table stays empty)."""
-    from institutions.bitmaps import rebuild_bitmaps
+    """The facet values again (every published organisation now has published=yes), then their bitmaps
+    (PostgreSQL; elsewhere that table stays empty)."""
+    from institutions.facets import rebuild_facet_values
 
-    rebuild_bitmaps(schema_editor.connection.alias)
+    rebuild_facet_values(schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

@@ -350,14 +350,22 @@ class OrganisationFilter(django_filters.FilterSet):
         return [pk for pk in self.text_ids if pk in matching]
 
     def result_ids(self):
-        """The ids of the results in the page's order, sliceable (the paginator and print view slice it)."""
+        """The ids of the results in the page's order, sliceable (the paginator and print view slice it),
+        counted by count()."""
         if self.sort_order == "relevance":
             return self._relevance_order
-        return self.qs.values_list("pk", flat=True)
+        return ResultIds(self.qs.values_list("pk", flat=True), self.count)
 
     def count(self):
+        """The number of results."""
         if self.sort_order == "relevance":
             return len(self._relevance_order)
+        if bitmaps.enabled(self.queryset.db) and not self.years:
+            # PostgreSQL: from what the facet counts read anyway, no COUNT over the criteria's joins.
+            if self.text_ids is not None:
+                return len(self.matching_ids())
+            if self.facet_criteria:
+                return bitmaps.intersection(self.chosen.values()).bit_count()
         return self.narrowed().count()
 
     # --- facets ---------------------------------------------------------------------------------------
@@ -447,6 +455,20 @@ class OrganisationFilter(django_filters.FilterSet):
             )
             facets[facet] = values
         return facets
+
+
+class ResultIds:
+    """Result ids as a paginator wants them: sliced from a queryset, counted by the filterset (which on
+    PostgreSQL counts from the bitmaps it has read, instead of a COUNT over the criteria's joins)."""
+
+    def __init__(self, ids, count):
+        self.ids, self._count = ids, count
+
+    def __getitem__(self, key):
+        return self.ids[key]
+
+    def count(self):
+        return self._count()
 
 
 def _cache_get(key):

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "institutions",
     "experiences",
     "directory",
+    "partners",
     "api",
     # Project-wide signal receivers (security logging).
     "platforma.apps.PlatformaConfig",

@@ -24,10 +24,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from experiences.models import Experience
 
 from .completeness import completeness, with_counts
+from .formatting import short_date
 from .formsets import CompetenceFormSet
 from .models import MAX_COMPETENCES, Competence, Organisation, Sector, SectorCategory
 from .stale import is_stale, refuse_stale, version_of
-from .templatetags.platforma import short_date
 
 
 class CompetenceCategoryFilter(admin.SimpleListFilter):

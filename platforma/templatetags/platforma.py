@@ -1,23 +1,18 @@
-"""Template helpers shared by every page."""
+"""Template tags and filters shared by every page. Only tags: what Python code needs too lives in plain modules
+(institutions/formatting.py, directory/translated.py), and the filters here call them."""
 
-import datetime
-import functools
 import json
-import re
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import NoReverseMatch, reverse, translate_url
-from django.utils import dateformat, numberformat, timezone, translation
+from django.utils import translation
 from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_lazy as _
-from django_countries import countries
+
+from directory.translated import Translated, translated_field
+from institutions.formatting import bare_url, country_name, daterange, money, short_date, tel_href
 
 register = template.Library()
 
@@ -64,38 +59,7 @@ def absolute_url_in_language(context, lang_code):
     return request.build_absolute_uri(path_in_language(request, lang_code))
 
 
-# --- Translated content with a visible fallback ------------------------------------------------------
-
-# Said in the reader's language, about the language the text is actually in.
-ONLY_IN = {"fr": _("Available in French only"), "en": _("Available in English only")}
-
-
-@dataclass
-class Translated:
-    """A translated field's text as shown: in the active language, or in another one (a fallback)."""
-
-    text: str
-    lang: str
-    is_fallback: bool
-
-    @property
-    def note(self):
-        return ONLY_IN.get(self.lang, "") if self.is_fallback else ""
-
-    def __str__(self):
-        return self.text
-
-
-def translated_field(obj, field):
-    """THE rule for showing modeltranslation content: the active language, else the first other
-    language that has text, flagged so the page can say so and mark the element with its lang."""
-    active = (get_language() or settings.LANGUAGE_CODE)[:2]
-    languages = [code for code, _name in settings.LANGUAGES]
-    for code in [active] + [c for c in languages if c != active]:
-        text = getattr(obj, f"{field}_{code}", None)
-        if text:
-            return Translated(text, code, code != active)
-    return Translated(getattr(obj, field, "") or "", active, False)
+# --- Translated content with a visible fallback (directory/translated.py) ----------------------------
 
 
 @register.simple_tag
@@ -122,51 +86,14 @@ def fallback_note(value):
     return ""
 
 
-# --- Money and dates in the active language --------------------------------------------------------
+# --- Money, dates, countries and contact details in the active language (institutions/formatting.py) --
 
-NARROW_NBSP = "\u202f"
-NBSP = "\xa0"
-
-
-@register.filter
-def money(value):
-    """EUR amount: FR "1 100 000 €" / "717 744,50 €", EN "€1,100,000" / "€717,744.50".
-    Decimal all the way (never float); cents only when there are some."""
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError, TypeError):
-        return ""
-    places = 0 if amount == amount.to_integral_value() else 2
-    if (get_language() or "")[:2] == "fr":
-        number = numberformat.format(amount, ",", places, 3, NARROW_NBSP, force_grouping=True)
-        return f"{number}{NBSP}€"
-    number = numberformat.format(abs(amount), ".", places, 3, ",", force_grouping=True)
-    return f"{'-' if amount < 0 else ''}€{number}"
-
-
-DATE_FORMATS = {"fr": "d/m/Y", "en": "j M Y"}
-
-
-@register.filter
-def short_date(value):
-    """FR "01/01/2010", EN "1 Jan 2010"; a timestamp is shown as its local date."""
-    if not value:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return dateformat.format(value, DATE_FORMATS.get((get_language() or "")[:2], "Y-m-d"))
-
-
-@register.filter
-def daterange(start, end=None):
-    """FR "01/01/2010 – 31/12/2013", EN "1 Jan 2010 – 31 Dec 2013"; no end date: "since …"."""
-    if not start:
-        return ""
-    if not end:
-        return gettext("since %(date)s") % {"date": short_date(start)}
-    return f"{short_date(start)} – {short_date(end)}"
+register.filter(money)
+register.filter(short_date)
+register.filter(daterange)
+register.filter(country_name)
+register.filter(bare_url)
+register.filter(tel_href)
 
 
 # --- Structured data ---------------------------------------------------------------------------------
@@ -180,36 +107,3 @@ def jsonld(data):
     """A schema.org JSON-LD block, escaped like json_script (which cannot set type="application/ld+json")."""
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
-
-
-# --- Countries -------------------------------------------------------------------------------------
-
-
-@functools.cache
-def country_names(language):
-    """{code: name} in `language`: django-countries' list is fixed for the life of the process, and a
-    page with many countries asked it for each name (the slowest part of an experience's markup)."""
-    with translation.override(language):
-        return {code: str(name) for code, name in countries}
-
-
-@register.filter
-def country_name(code):
-    """The name of a country code in the active language ("SN" -> "Sénégal")."""
-    return country_names(get_language() or settings.LANGUAGE_CODE).get(str(code or ""), "")
-
-
-# --- Contact details ---------------------------------------------------------------------------------
-
-
-@register.filter
-def bare_url(url):
-    """www.aimf.asso.fr for http://www.aimf.asso.fr/: how people write a website."""
-    return re.sub(r"^https?://", "", url or "", flags=re.IGNORECASE).rstrip("/")
-
-
-@register.filter
-def tel_href(number):
-    """+33 14 48 82 288 -> +33144882288 for a tel: link (RFC 3966 wants no spaces)."""
-    number = (number or "").strip()
-    return ("+" if number.startswith("+") else "") + re.sub(r"\D", "", number)

@@ -373,7 +373,7 @@ class Command(BaseCommand):
                 exps,
                 Competence.objects.filter(organisation__in=orgs),
                 # Partner access (partners.Membership), through its relation: no import of partner code.
-                Organisation.memberships.field.model.objects.filter(organisation__in=orgs),
+                Organisation._meta.get_field("memberships").related_model.objects.filter(organisation__in=orgs),
                 SearchEntry.objects.filter(organisation__in=orgs),
                 orgs,
             ):

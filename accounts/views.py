@@ -1,27 +1,19 @@
+"""Logging in and out, password reset and the lockout after failed log-ins (django-axes)."""
+
 import logging
 
 from axes.utils import reset as reset_lockout
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
-from institutions.models import Organisation
-
 from .forms import PartnerPasswordResetForm
 from .models import normalise_email
-
-
-@login_required
-def home(request):
-    """The organisations this partner may edit (staff may edit any, from its address or the admin)."""
-    organisations = Organisation.objects.filter(memberships__user=request.user).order_by("name")
-    return render(request, "partners/home.html", {"organisations": organisations})
 
 
 class LoginView(auth_views.LoginView):

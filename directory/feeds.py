@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from experiences.models import Experience
+from institutions.formatting import country_names
 from institutions.models import Competence
-from institutions.templatetags.platforma import country_names
 
 from .views import LONG_TEXT, organisation_search, profile_url_maker
 

@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext
 
 from experiences.models import Experience, ExperienceCountry, Funding
+from institutions.formatting import country_names
 from institutions.models import Competence, Organisation
-from institutions.templatetags.platforma import Translated, country_names, translated_field
 
 from .criteria import CRITERION_FACETS, SORT_CHOICES, OrganisationFilter, experience_counts, in_language
+from .translated import Translated, translated_field
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000  # deeper pages are answered with the last one a person could reach by links

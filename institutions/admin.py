@@ -1,4 +1,5 @@
-"""Staff admin for organisations, their competences, partner access and the OECD sector reference data.
+"""Staff admin for organisations, their competences and the OECD sector reference data (partner access:
+partners/admin.py).
 
 French and English fields sit next to each other (modeltranslation's admin classes); models with history
 also get simple_history's "History" page, from which staff can revert a change.
@@ -23,10 +24,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from experiences.models import Experience
 
 from .completeness import completeness, with_counts
+from .formatting import short_date
 from .formsets import CompetenceFormSet
-from .models import MAX_COMPETENCES, Competence, Membership, Organisation, Sector, SectorCategory
+from .models import MAX_COMPETENCES, Competence, Organisation, Sector, SectorCategory
 from .stale import is_stale, refuse_stale, version_of
-from .templatetags.platforma import short_date
 
 
 class CompetenceCategoryFilter(admin.SimpleListFilter):
@@ -177,16 +178,6 @@ class CompetenceInline(BoundedInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("sector")
 
 
-class MembershipInline(BoundedInlineMixin, admin.TabularInline):
-    model = Membership
-    fields = ["user", "created"]
-    readonly_fields = ["created"]
-    autocomplete_fields = ["user"]
-    extra = 0
-    verbose_name = _("partner with access")
-    verbose_name_plural = _("partners with access")
-
-
 class ExperienceInline(BoundedInlineMixin, admin.TabularInline):
     """A compact, read-only list; each row links to the full experience page (fundings, countries)."""
 
@@ -236,7 +227,8 @@ class OrganisationAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmi
         (_("Open data"), {"fields": ["iati_identifier"]}),
         (_("Record"), {"fields": ["completeness_detail", "slug", "version", "created", "updated"]}),
     ]
-    inlines = [CompetenceInline, MembershipInline, ExperienceInline]
+    # partners/admin.py adds who may edit the organisation (partner access) between the two.
+    inlines = [CompetenceInline, ExperienceInline]
 
     def get_queryset(self, request):
         return with_counts(super().get_queryset(request))
@@ -334,14 +326,6 @@ class OrganisationAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmi
             return obj.get_absolute_url()
         except NoReverseMatch:
             return None
-
-
-@admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "organisation", "created"]
-    list_select_related = ["user", "organisation"]
-    search_fields = ["user__email", "organisation__name_fr", "organisation__name_en", "organisation__acronym"]
-    autocomplete_fields = ["user", "organisation"]
 
 
 def _is_autocomplete(request):

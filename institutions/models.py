@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -315,23 +314,3 @@ class Competence(models.Model):
 
     def _sector_changed(self):
         return not Competence.objects.filter(pk=self.pk, sector_id=self.sector_id).exists()
-
-
-class Membership(models.Model):
-    """Partner access: this user may edit this organisation. Managed by staff."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
-    )
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
-    )
-    created = models.DateTimeField(_("created"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("partner access")
-        verbose_name_plural = _("partner accesses")
-        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="membership_once")]
-
-    def __str__(self):
-        return f"{self.user} → {self.organisation}"

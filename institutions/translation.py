@@ -7,7 +7,7 @@ the model would be built before the name_fr/name_en fields exist and saving woul
 import simple_history
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Competence, Membership, Organisation, Sector, SectorCategory
+from .models import Competence, Organisation, Sector, SectorCategory
 
 
 @register(SectorCategory)
@@ -28,4 +28,3 @@ class OrganisationTranslation(TranslationOptions):
 
 simple_history.register(Organisation)
 simple_history.register(Competence)
-simple_history.register(Membership)

@@ -6,17 +6,15 @@ import re
 import time
 
 from django.conf import settings
-from django.db.utils import InterfaceError, OperationalError
 from django.utils.functional import empty
 
 from accounts.models import normalise_email
 
+from .views import DATABASE_UNAVAILABLE, database_unavailable
+
 request_log = logging.getLogger("platforma.requests")
 security_log = logging.getLogger("platforma.security")
 database_log = logging.getLogger("platforma.database")
-
-# Errors that mean "the database cannot be reached", as opposed to a bug in a query.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 _PARTNER_PATH = re.compile(r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?partners/")
 
@@ -107,7 +105,5 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_UNAVAILABLE):
-            from .views import database_unavailable
-
             return database_unavailable(request, exception)
         return None

@@ -44,7 +44,7 @@ if settings.BENCHMARK_VIEW:
     urlpatterns.append(path("bench/bare/", views.bare))
 
 urlpatterns += i18n_patterns(
-    path("partners/", include("accounts.urls")),
+    path("partners/", include("partners.urls")),
     path("", include("api.public_urls")),
     path("", include("directory.urls")),
 )

@@ -9,6 +9,7 @@ import sys
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connection
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -51,6 +52,11 @@ def healthz(request):
     return JsonResponse(report, status=200 if report["database"] == "ok" else 503)
 
 
+# Errors that mean "the database cannot be reached", as opposed to a bug in a query: the middleware and
+# handler500 answer them with database_unavailable.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
 def database_unavailable(request, exception=None):
     """503 with Retry-After: the database cannot be reached; the page itself needs no database."""
     database_log.error(
@@ -65,8 +71,6 @@ def database_unavailable(request, exception=None):
 def server_error(request):
     """handler500. Django calls it inside its `except` block, so the exception is still in sys.exc_info():
     a database outage raised outside a view (a session load in a middleware) still gets the 503 page."""
-    from .middleware import DATABASE_UNAVAILABLE
-
     exception = sys.exc_info()[1]
     if isinstance(exception, DATABASE_UNAVAILABLE):
         return database_unavailable(request, exception)

@@ -15,7 +15,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
 
 from tests.factories import make_aimf
@@ -240,7 +240,30 @@ def gunicorn(tmp_path):
 # a missing one is a failure, so they always run there.
 
 
+# Tests about one database carry its marker; the other database's run deselects them (CI runs both, so each
+# runs once and none is reported skipped).
+DATABASE_MARKERS = {"postgresql", "sqlite"}
+
+
+def this_database():
+    return "postgresql" if connection.vendor == "postgresql" else "sqlite"
+
+
+def pytest_report_header(config):
+    others = ", ".join(sorted(DATABASE_MARKERS - {this_database()}))
+    return f"database: {this_database()}; tests marked {others} are deselected (they run in that database's run)"
+
+
+def deselect_other_databases(config, items):
+    other = DATABASE_MARKERS - {this_database()}
+    deselected = [item for item in items if other & set(item.keywords)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not other & set(item.keywords)]
+
+
 def pytest_collection_modifyitems(config, items):
+    deselect_other_databases(config, items)
     # The demo data stays loaded from the first test of a module that asks for it to the module's end
     # (_demo_in_module): those tests run last in their module, so no other test sees the demo rows.
     first = {}

@@ -19,8 +19,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from institutions import forms  # noqa: E402
-from institutions.models import Membership, Organisation  # noqa: E402
+from institutions.models import Organisation  # noqa: E402
+from partners import forms  # noqa: E402
+from partners.models import Membership  # noqa: E402
 
 organisation = Organisation.objects.create(name_fr="Commune de Ouagadougou", acronym="OUAGA", country="BF")
 partners = []

@@ -11,7 +11,8 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
-from institutions.models import Competence, Membership, Organisation, Sector
+from institutions.models import Competence, Organisation, Sector
+from partners.models import Membership
 from tests.factories import admin_url
 
 pytestmark = pytest.mark.django_db

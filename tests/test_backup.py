@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from institutions.models import Membership, Organisation
+from institutions.models import Organisation
+from partners.models import Membership
 
 # The backup is read by another process (pg_dump): the test data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,7 +60,7 @@ def test_backup_then_restore_into_an_empty_database_keeps_every_row(data, tmp_pa
         with closing(sqlite3.connect(connection.settings_dict["NAME"], uri=True)) as source:
             original = snapshot(source.cursor(), tables, connection.ops.quote_name)
     for table in ["institutions_organisation", "institutions_historicalorganisation",
-                  "institutions_membership", "institutions_historicalmembership", "accounts_user"]:
+                  "partners_membership", "partners_historicalmembership", "accounts_user"]:
         assert original[table], f"{table} should hold test data"
 
     if POSTGRES:

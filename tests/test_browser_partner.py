@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from experiences.models import Donor
-from institutions.models import Membership, Organisation
+from institutions.models import Organisation
+from partners.models import Membership
 from tests.partners.partner_forms import PASSWORD
 
 

@@ -18,7 +18,7 @@ from institutions.models import Organisation
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # the server process must see the test's rows
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (a server that can stop)"),
+    pytest.mark.postgresql,  # a server that can stop
 ]
 
 

@@ -16,7 +16,7 @@ from institutions.models import Organisation
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+pytestmark = pytest.mark.postgresql
 
 
 def _database_url():

@@ -1,4 +1,4 @@
-"""Amounts and dates in the active language (template filters of institutions/templatetags/platforma.py)."""
+"""Amounts and dates in the active language (institutions/formatting.py, the template filters' functions)."""
 
 import datetime
 from decimal import Decimal
@@ -7,7 +7,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from institutions.templatetags.platforma import bare_url, daterange, money, tel_href
+from institutions.formatting import bare_url, daterange, money, tel_href
 
 
 def plain(text):

@@ -9,7 +9,8 @@ from django.core.management.base import CommandError
 
 from accounts.models import User
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
-from institutions.models import Competence, Membership, Organisation
+from institutions.models import Competence, Organisation
+from partners.models import Membership
 
 pytestmark = pytest.mark.django_db
 

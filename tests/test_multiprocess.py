@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
+    pytest.mark.postgresql,
     pytest.mark.redis,
 ]
 

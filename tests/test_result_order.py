@@ -104,7 +104,7 @@ def test_refresh_makes_entries_for_organisations_without_one(water):
     assert SearchEntry.objects.count() == 5
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner setting")
+@pytest.mark.postgresql  # a PostgreSQL planner setting
 def test_planner_setting_is_restored_after_a_search(water):
     with connection.cursor() as cursor:
         ranked_ids("eau")

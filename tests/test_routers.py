@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from institutions.models import Organisation
-from institutions.routers import PrimaryReplicaRouter, replica_reads
+from platforma.routers import PrimaryReplicaRouter, replica_reads
 
 router = PrimaryReplicaRouter()
 

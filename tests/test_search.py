@@ -9,7 +9,7 @@ from institutions.models import Organisation, SearchEntry
 from institutions.search import MAX_QUERY_LENGTH, clean_query, fold, refresh_search_documents
 from tests.search_data import TEXT_QUERIES
 
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL search only")
+postgresql_only = pytest.mark.postgresql
 
 
 def document(organisation):

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="about SQLite only")
+@pytest.mark.sqlite
 def test_two_simultaneous_saves_on_sqlite_wait_and_one_is_refused_as_stale(tmp_path):
     """Finding 14 of issue 14: the second of two simultaneous saves answered 503 "database unavailable"."""
     database = f"sqlite:///{tmp_path / 'db.sqlite3'}"

@@ -21,9 +21,10 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
-from institutions.admin import MembershipInline, OrganisationAdmin
 from institutions.completeness import SEED_FIELDS, completeness, with_counts
-from institutions.models import Competence, Membership, Organisation, Sector, SectorCategory
+from institutions.models import Competence, Organisation, Sector, SectorCategory
+from partners.admin import MembershipInline, OrganisationAdmin
+from partners.models import Membership
 from tests.factories import admin_url
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +113,7 @@ class Factory:
 
 MAKERS = {
     "institutions.Organisation": Factory.organisation,
-    "institutions.Membership": Factory.membership,
+    "partners.Membership": Factory.membership,
     "institutions.Sector": Factory.sector,
     "institutions.SectorCategory": Factory.category_with_sector,
     "experiences.Experience": Factory.experience,
@@ -263,7 +264,7 @@ def test_search_and_autocomplete_find_organisations(client, staff, full_org):
     assert shown(client, Organisation, {"q": "francophone"}) == {full_org}
     response = client.get(
         reverse("admin:autocomplete"),
-        {"term": "AIMF", "app_label": "institutions", "model_name": "membership", "field_name": "organisation"},
+        {"term": "AIMF", "app_label": "partners", "model_name": "membership", "field_name": "organisation"},
     )
     assert [item["id"] for item in response.json()["results"]] == [str(full_org.pk)]
 

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation, SearchEntry, Sector, SectorCategory
 from institutions.search import ranked_ids, suggestion
 
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL search only")
+postgresql_only = pytest.mark.postgresql
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ def test_postgresql_suggests_a_known_word_for_a_typo(demo):
     assert suggestion("") is None
 
 
-@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite")
+@pytest.mark.sqlite
 def test_sqlite_makes_no_suggestion(demo):
     assert suggestion("Ouagadogou") is None
 

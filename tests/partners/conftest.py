@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from experiences.models import Donor, Experience, Funding
-from institutions.models import Membership, Organisation, Sector, SectorCategory
+from institutions.models import Organisation, Sector, SectorCategory
+from partners.models import Membership
 from tests.partners.partner_forms import PASSWORD
 
 

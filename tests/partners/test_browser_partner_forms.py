@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from experiences.models import Donor
-from institutions.models import Membership, Organisation, Sector, SectorCategory
+from institutions.models import Organisation, Sector, SectorCategory
+from partners.models import Membership
 from tests.partners.partner_forms import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
 
-from institutions.models import Membership
+from partners.models import Membership
 from tests.partners.partner_forms import PASSWORD
 
 NEW_PASSWORD = "Un-nouveau-mot-de-passe-42"

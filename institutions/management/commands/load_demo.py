@@ -4,14 +4,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
 
-from accounts.models import User
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
-from institutions.models import Competence, Membership, Organisation, Sector
+from institutions.models import Competence, Organisation, Sector
 
 DEFAULT_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_data.json"
 CHANGE_REASON = "Demo data (manage.py load_demo)"
@@ -245,6 +245,7 @@ class Command(BaseCommand):
                 "DEBUG is off: the development accounts were not created (they never are outside "
                 "development)."
             ]
+        User = get_user_model()
         lines = []
         created = "would be created" if dry_run else "created"
         staff = User.objects.filter(email__iexact=STAFF_EMAIL).first()
@@ -262,8 +263,9 @@ class Command(BaseCommand):
         aimf = Organisation.objects.filter(slug=PARTNER_ORGANISATION).first()
         if aimf is None:
             lines.append(f"No organisation {PARTNER_ORGANISATION!r}: {PARTNER_EMAIL} has no partner access.")
-        elif not Membership.objects.filter(user=partner, organisation=aimf).exists():
-            self._save(Membership(user=partner, organisation=aimf), f"partner access {PARTNER_EMAIL}")
+        elif not aimf.memberships.filter(user=partner).exists():
+            # Partner access (partners.Membership) through its relation: the data layer imports no partner code.
+            self._save(aimf.memberships.model(user=partner, organisation=aimf), f"partner access {PARTNER_EMAIL}")
             verb = "would be" if dry_run else "is now"
             lines.append(f"{PARTNER_EMAIL} {verb} a partner of {aimf.acronym or aimf.slug}.")
         return lines

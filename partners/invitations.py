@@ -13,9 +13,9 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from institutions.models import Membership
+from accounts.models import normalise_email
 
-from .models import normalise_email
+from .models import Membership
 
 DEFAULT_LANGUAGE = "fr"
 

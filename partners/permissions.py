@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from .models import Organisation
+from institutions.models import Organisation
 
 # The model permission a staff member needs to use the partner pages of any organisation (partners need
 # none: membership is their permission). The experience pages ask for the experience's own permissions.

@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from accounts.invitations import invite_partner
 from institutions.models import Organisation
+from partners.invitations import invite_partner
 
 
 class Command(BaseCommand):

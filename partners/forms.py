@@ -22,9 +22,8 @@ from experiences.models import (
     check_countries_count,
     check_sectors_count,
 )
-
-from .amounts import AmountField
-from .models import MAX_COMPETENCES, Organisation, Sector
+from institutions.amounts import AmountField
+from institutions.models import MAX_COMPETENCES, Organisation, Sector
 
 TEXTAREA = {"rows": 8, "cols": 40}
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})

@@ -1,4 +1,5 @@
-"""Partner editing pages: every view starts with get_organisation_for_editor (404 for anyone else).
+"""Partner pages: the organisations a partner may edit, then the editing pages; each of these starts with
+get_organisation_for_editor (404 for anyone else).
 
 Stale edits (institutions/stale.py, the rule the admin applies too): each form carries the version it was
 opened with; a save made after someone else's is refused with a message and a fresh form (status 409).
@@ -13,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from experiences.models import Experience
+from institutions.models import Organisation
+from institutions.stale import STALE_STATUS, is_stale, refuse_stale, version_of
 
 from .forms import CompetenceFormSet, ExperienceForm, FundingFormSet, OrganisationForm, validate_experience
-from .models import Organisation
 from .permissions import ADD_EXPERIENCE, CHANGE_EXPERIENCE, DELETE_EXPERIENCE, get_organisation_for_editor
-from .stale import STALE_STATUS, is_stale, refuse_stale, version_of
 
 
 def _touch(organisation):
@@ -28,6 +29,13 @@ def _touch(organisation):
 
 def _saved(request, organisation):
     messages.success(request, _("Your changes are saved and already shown on the public profile."))
+
+
+@login_required
+def home(request):
+    """The organisations this partner may edit (staff may edit any, from its address or the admin)."""
+    organisations = Organisation.objects.filter(memberships__user=request.user).order_by("name")
+    return render(request, "partners/home.html", {"organisations": organisations})
 
 
 @login_required

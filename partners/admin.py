@@ -1,16 +1,22 @@
+"""Staff admin for partner access: who may edit which organisation, seen from the user and from the
+organisation, and the invitation e-mails."""
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.models import User
+from institutions import admin as institutions_admin
 from institutions.admin import BoundedInlineMixin
-from institutions.models import Membership
+from institutions.models import Organisation
 
 from .invitations import send_invitation
-from .models import User
+from .models import Membership
 
 
-class MembershipInline(BoundedInlineMixin, admin.TabularInline):
+class UserMembershipInline(BoundedInlineMixin, admin.TabularInline):
     """Partner access: the organisations this user may edit."""
 
     model = Membership
@@ -67,5 +73,34 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
     )
-    inlines = [MembershipInline]
+    inlines = [UserMembershipInline]
     actions = [invite_fr, invite_en]
+
+
+class MembershipInline(BoundedInlineMixin, admin.TabularInline):
+    """Partner access: the partners who may edit this organisation."""
+
+    model = Membership
+    fields = ["user", "created"]
+    readonly_fields = ["created"]
+    autocomplete_fields = ["user"]
+    extra = 0
+    verbose_name = _("partner with access")
+    verbose_name_plural = _("partners with access")
+
+
+# The data layer's organisation admin knows nothing of partners; here its page also shows who may edit it.
+admin.site.unregister(Organisation)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(institutions_admin.OrganisationAdmin):
+    inlines = [institutions_admin.CompetenceInline, MembershipInline, institutions_admin.ExperienceInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "organisation", "created"]
+    list_select_related = ["user", "organisation"]
+    search_fields = ["user__email", "organisation__name_fr", "organisation__name_en", "organisation__acronym"]
+    autocomplete_fields = ["user", "organisation"]

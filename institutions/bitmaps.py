@@ -16,11 +16,12 @@ every server, with nothing to rebuild. Other databases (SQLite: the small defaul
 """
 
 from collections import defaultdict
+from itertools import groupby
 
 from django.db import connections
 from django.db.models import Q
 
-from .models import FacetBitmap
+from .models import FacetBitmap, FacetValue
 
 CHUNK = 65536  # organisations per bitmap row: 8 KiB
 MASK = (1 << CHUNK) - 1
@@ -179,9 +180,8 @@ def members(bitmap, ids):
 
 def published(using="default"):
     """The published organisations (every one has the facet value published=yes)."""
-    from .facets import PUBLISHED
-
-    return chosen({PUBLISHED: [(PUBLISHED, "yes")]}, using)[PUBLISHED]
+    published = FacetValue.PUBLISHED
+    return chosen({published: [(published, "yes")]}, using)[published]
 
 
 def _union(bitmaps):
@@ -216,10 +216,6 @@ def counts(asked, using="default"):
 
 def _expected(using):
     """((facet, value), organisations) as the FacetValue rows say, value by value."""
-    from itertools import groupby
-
-    from .models import FacetValue
-
     rows = FacetValue.objects.using(using).order_by("facet", "value").values_list("facet", "value", "organisation_id")
     for pair, group in groupby(rows.iterator(chunk_size=20000), key=lambda row: row[:2]):
         yield pair, to_bitmap(pk for _, _, pk in group)

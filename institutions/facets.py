@@ -21,7 +21,6 @@ from experiences.models import Experience, ExperienceCountry, Funding
 from .bitmaps import rebuild_bitmaps, update_bitmaps
 from .models import Competence, FacetValue, Organisation, Sector
 
-PUBLISHED = "published"  # a facet every organisation here has: the set of published ones (no criterion)
 BATCH = 2000  # organisations re-read at once by a full rebuild (memory stays flat at any size)
 
 
@@ -31,7 +30,7 @@ def facet_values(organisations):
     of_experience = {"experience__organisation__in": organisations}
     found = set()
     for pk, country, kind in organisations.values_list("pk", "country", "kind"):
-        found |= {(pk, PUBLISHED, "yes"), (pk, "country", country), (pk, "kind", kind)}
+        found |= {(pk, FacetValue.PUBLISHED, "yes"), (pk, "country", country), (pk, "kind", kind)}
     for pk, code, category in Competence.objects.filter(organisation__in=organisations).values_list(
         "organisation_id", "sector__code", "sector__category__code"
     ):

@@ -211,6 +211,8 @@ class FacetValue(models.Model):
     Kept in the same transaction as the data it comes from, by institutions/facets.py."""
 
     # Indexed by the (organisation, facet, value) index below, which also serves counts from the index alone.
+    PUBLISHED = "published"  # a facet every organisation here has ("yes"): the set of published ones
+
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
     facet = models.CharField(max_length=32)
     value = models.CharField(max_length=32)

@@ -15,7 +15,7 @@ from institutions.bitmaps import CHUNK, counts, mismatches, to_bitmap, update_bi
 from institutions.models import Competence, FacetBitmap, FacetValue, Organisation, Sector, SectorCategory
 from tests.factories import add_experience
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="bitmaps are PostgreSQL's")
+pytestmark = pytest.mark.postgresql  # the bitmaps are PostgreSQL's
 
 
 def test_sets_of_organisations_cross_chunk_boundaries(db):

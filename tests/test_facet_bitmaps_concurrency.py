@@ -4,13 +4,13 @@ lock their rows in one order, so concurrent edits never wait for each other in a
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from institutions import bitmaps
 from institutions.bitmaps import counts, mismatches, to_bitmap
 from institutions.models import Organisation
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="bitmaps are PostgreSQL's")
+pytestmark = pytest.mark.postgresql  # the bitmaps are PostgreSQL's
 
 
 def _set(instance, **fields):

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("institutions", "0008_membership_moved_to_partners"),
+        ("institutions", "0009_membership_moved_to_partners"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("institutions", "0007_iati_identifier"),
+        ("institutions", "0008_facet_bitmaps"),
     ]
 
     operations = [

@@ -1,16 +1,14 @@
 """The read-only JSON API, version 1: JSON only, paginated, in both languages, cached by clients through
 ETag/Last-Modified from the directory generation, throttled per client address."""
 
-import datetime
 import hashlib
-import time
 
 from django import forms
 from django.conf import settings
-from django.core.cache import caches
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.views.decorators.http import condition
@@ -27,7 +25,7 @@ from rest_framework.throttling import AnonRateThrottle
 from directory.criteria import CRITERION_FACETS, OrganisationFilter, experience_count
 from directory.views import expanded_facets, organisation_search, with_competences
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
-from institutions.cache import cache_call, generation
+from institutions.cache import changed_at, generation
 from institutions.models import Competence, Organisation, Sector, SectorCategory
 
 from . import serializers
@@ -119,22 +117,13 @@ def _language(request):
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
-def _generation_time(number):
-    """When this app first saw directory generation `number`: at or after the last change, so a valid
-    Last-Modified (the generation itself is a counter, not a time)."""
-    state = caches["state"]
-    key = f"api:generation-time:{number}"
-    cache_call(state.add, key, int(time.time()), timeout=24 * 60 * 60)  # the cache down: now, never an error
-    return datetime.datetime.fromtimestamp(cache_call(state.get, key) or time.time(), tz=datetime.UTC)
-
-
 def _etag(request, *args, **kwargs):
     raw = f"{generation()}|{_language(request)}|{request.get_full_path()}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def _last_modified(request, *args, **kwargs):
-    return _generation_time(generation())
+    return changed_at()
 
 
 LANG_PARAMETER = OpenApiParameter(
@@ -167,6 +156,13 @@ class DirectoryView(generics.GenericAPIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Content-Language"] = translation.get_language()
+        if request.method in ("GET", "HEAD") and response.status_code in (200, 304):
+            patch_cache_control(
+                response,
+                public=True,
+                max_age=settings.PUBLIC_MAX_AGE,
+                stale_while_revalidate=settings.PUBLIC_STALE_WHILE_REVALIDATE,
+            )
         return response
 
 

@@ -13,6 +13,14 @@
 - The cache is never needed for correctness: if it cannot be reached (Redis down), pages are computed from
   the database, and a warning is logged at most once a minute (`cache_call`).
 
+For browsers and proxies (nginx, a CDN): the same pages answer anonymous visitors with `ETag` (the
+generation) and `Last-Modified` (when it last changed), a request whose `If-None-Match` names the current
+generation gets a 304 before anything else is done (no database query), and `Cache-Control: public,
+max-age=PUBLIC_MAX_AGE, stale-while-revalidate=PUBLIC_STALE_WHILE_REVALIDATE`, so a proxy may show an
+edit that much later at most. Logged-in visitors get `private, no-cache`; every other page of the site
+(partner pages, admin, forms) is `private, no-store` unless it says otherwise
+(platforma.middleware.PrivateByDefaultMiddleware).
+
 Who gets cached pages: only requests with no session cookie and no messages cookie (so no logged-in user,
 no pending "saved" message), GET or HEAD. What is stored: only plain 200 responses that set no cookie and
 used no CSRF token (a token is per visitor; a page embedding one must not be shared). Pages are keyed by
@@ -20,6 +28,7 @@ the canonical form of their criteria (`page_key`), so the same search written an
 parameters the page ignores (`?cb=random`), is the same entry.
 """
 
+import datetime
 import hashlib
 import logging
 import threading
@@ -29,12 +38,15 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import condition
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "directory:generation"
+CHANGED_KEY = "directory:changed"  # when the generation last changed (seconds since the epoch)
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
 WARN_EVERY = 60  # seconds between two warnings that the cache cannot be reached
 
@@ -76,6 +88,18 @@ def bump_generation(using="default"):
         generation()
     except Exception:  # noqa: BLE001 - unreachable: generation() logs it
         generation()
+    cache_call(caches["state"].set, CHANGED_KEY, int(time.time()), timeout=None)
+
+
+def changed_at():
+    """When the directory last changed (a datetime: Last-Modified of public pages and the API), or None when
+    the cache cannot be reached. Not known (the cache emptied): from now on, so it never goes back."""
+    state = caches["state"]
+    seconds = cache_call(state.get, CHANGED_KEY)
+    if seconds is None:
+        cache_call(state.add, CHANGED_KEY, int(time.time()), timeout=None)
+        seconds = cache_call(state.get, CHANGED_KEY)
+    return None if seconds is None else datetime.datetime.fromtimestamp(seconds, datetime.UTC)
 
 
 def _bump_when_committed(using):
@@ -142,12 +166,7 @@ def cache_public_page(timeout=None, key=None):
     (or a response to send instead, e.g. a redirect to them) before the cache is read."""
 
     def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if key is not None:
-                answer = key(request)
-                if answer is not None:
-                    return answer
+        def cached(request, *args, **kwargs):
             if not settings.PUBLIC_PAGE_CACHE or not _anonymous_without_state(request):
                 return view(request, *args, **kwargs)
             if generation() is None:  # cache unreachable
@@ -164,9 +183,48 @@ def cache_public_page(timeout=None, key=None):
                 cache_call(cache.set, page, response, seconds)
             return response
 
+        validated = condition(etag_func=_etag, last_modified_func=_last_modified)(cached)
+
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if key is not None:
+                answer = key(request)
+                if answer is not None:
+                    return answer
+            response = validated(request, *args, **kwargs)
+            if response.status_code in (200, 304) and not response.has_header("Cache-Control"):
+                if _anonymous_without_state(request):
+                    patch_cache_control(
+                        response,
+                        public=True,
+                        max_age=settings.PUBLIC_MAX_AGE,
+                        stale_while_revalidate=settings.PUBLIC_STALE_WHILE_REVALIDATE,
+                    )
+                else:
+                    patch_cache_control(response, private=True, no_cache=True)
+            return response
+
         return wrapped
 
     return decorator
+
+
+def _etag(request, *args, **kwargs):
+    """A public page's ETag for an anonymous visitor: the directory generation (the same URL shows the same
+    page until it changes). None (no ETag) for a logged-in visitor, or when the cache cannot be reached."""
+    if not _anonymous_without_state(request):
+        return None
+    current = generation()
+    return None if current is None else f'"{current}"'
+
+
+def _last_modified(request, *args, **kwargs):
+    return changed_at() if _anonymous_without_state(request) else None
+
+
+def _deployed(sender, using="default", **kwargs):
+    """post_migrate: a deployment (which migrates) may change every page's markup: a new generation."""
+    bump_generation(using)
 
 
 def connect_signals():
@@ -179,3 +237,4 @@ def connect_signals():
         post_save.connect(data_changed, sender=model, dispatch_uid=f"directory-cache-save-{model.__name__}")
         post_delete.connect(data_changed, sender=model, dispatch_uid=f"directory-cache-delete-{model.__name__}")
     m2m_changed.connect(data_changed, sender=Experience.sectors.through, dispatch_uid="directory-cache-m2m")
+    post_migrate.connect(_deployed, dispatch_uid="directory-cache-deployed")

@@ -6,6 +6,7 @@ import re
 import time
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 from django.utils.functional import empty
 
 from accounts.models import normalise_email
@@ -28,6 +29,21 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class PrivateByDefaultMiddleware:
+    """A response that does not say how it may be cached is `private, no-store`: partner pages, the admin,
+    forms and errors are never kept by a proxy or a shared cache. Public pages say otherwise
+    (institutions.cache.cache_public_page), static files too (WhiteNoise answers before this)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
 

@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "platforma.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files keep their own long-lived headers): no proxy stores a page by default.
+    "platforma.middleware.PrivateByDefaultMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before CommonMiddleware, as django-cors-headers asks; it answers only under /api/ (CORS_URLS_REGEX).
@@ -290,6 +292,10 @@ else:
 # (the benchmark measures both). Seconds a cached page lives at most; edits invalidate it at once anyway.
 PUBLIC_PAGE_CACHE = envbool("PUBLIC_PAGE_CACHE", True)
 PUBLIC_PAGE_CACHE_TIMEOUT = envint("PUBLIC_PAGE_CACHE_TIMEOUT", 300)
+# How long browsers and proxies may show a public page without asking again, then while they ask again
+# (Cache-Control on anonymous public pages): an edit reaches every visitor within their sum at most.
+PUBLIC_MAX_AGE = envint("PUBLIC_MAX_AGE", 60)
+PUBLIC_STALE_WHILE_REVALIDATE = envint("PUBLIC_STALE_WHILE_REVALIDATE", 60)
 # The first search page's facet counts (every published organisation: a GROUP BY over every facet value) are
 # kept in the cache for the directory's generation (directory/criteria.py); FACET_COUNTS_CACHE=0 turns it off.
 FACET_COUNTS_CACHE = envbool("FACET_COUNTS_CACHE", True)

@@ -195,3 +195,14 @@ def test_axe_finds_no_violations_at_both_widths(open_page, live_server, director
     if size == "phone":  # and with the filters panel open
         page.locator("#filters > summary").click()
         assert_no_axe_violations(page)
+
+
+def test_without_javascript_on_a_laptop_the_filters_are_beside_the_results(open_page, live_server, directory):
+    page = open_page("laptop", javascript=False)
+    page.goto(f"{live_server.url}/en/")
+    assert page.locator("#filters").get_attribute("open") is None  # no script opened it...
+    assert page.locator("#id_country_SN").is_visible()  # ...the stylesheet shows it on a wide screen
+    page.locator("#id_country_SN").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"country=SN"))
+    assert page.locator(".chips a.chip").count() == 1

@@ -81,7 +81,12 @@
   function start() {
     var panel = document.getElementById("filters");
     if (!panel) return;
-    if (window.matchMedia(WIDE).matches) panel.open = true;
+    var wide = window.matchMedia(WIDE);
+    if (wide.matches) panel.open = true;
+    // Beside the results the panel stays open (the stylesheet shows it anyway): its summary is a heading.
+    panel.querySelector("summary").addEventListener("click", function (event) {
+      if (wide.matches) event.preventDefault();
+    });
     // A link to a facet (#facet-country, after "show all values") opens the panel it is in.
     var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
     if (target && panel.contains(target)) panel.open = true;

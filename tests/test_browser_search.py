@@ -206,3 +206,12 @@ def test_without_javascript_on_a_laptop_the_filters_are_beside_the_results(open_
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(re.compile(r"country=SN"))
     assert page.locator(".chips a.chip").count() == 1
+
+
+def test_printing_the_search_page_prints_the_results_only(open_page, live_server, directory):
+    page = open_page("laptop")
+    page.goto(f"{live_server.url}/en/?country=FR&kind=municipality")
+    page.emulate_media(media="print")
+    assert first_result(page).is_visible()
+    for tool in ("#filters", ".chips", ".result-tools", "#search-form"):
+        assert page.locator(tool).is_hidden(), tool

@@ -2,20 +2,31 @@ import datetime
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import HttpResponsePermanentRedirect
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext
 
 from experiences.models import Experience, ExperienceCountry, Funding
+from institutions.cache import cache_call, generation
 from institutions.formatting import country_names
 from institutions.models import Competence, Organisation
 
-from .criteria import CRITERION_FACETS, SORT_CHOICES, OrganisationFilter, experience_counts, in_language
+from .criteria import (
+    CRITERION_FACETS,
+    SORT_CHOICES,
+    OrganisationFilter,
+    experience_counts,
+    facet_labels,
+    facet_of,
+    in_language,
+)
 from .translated import Translated, translated_field
 
 PAGE_SIZE = 20
@@ -147,8 +158,8 @@ def result_rows(ids):
 
 
 def facet_toggles(here, filterset, facets, expanded):
-    """{criterion: {"url", "label"} or None}: for each long facet, the link that shows all its values, or
-    only the most frequent ones again; back to the facet itself (#facet-<criterion>)."""
+    """{criterion: {"url", "label", "full"} or None}: for each long facet, the link that shows all its values
+    (full: true), or only the most frequent ones again; back to the facet itself (#facet-<criterion>)."""
     toggles = dict.fromkeys(CRITERION_FACETS)
     for criterion, names in CRITERION_FACETS.items():
         lists = [facets[name] for name in names]
@@ -160,8 +171,45 @@ def facet_toggles(here, filterset, facets, expanded):
         else:
             url = _with_query(here, search_query(filterset, sorted([*expanded, criterion])))
             label = gettext("Show all values (%(count)s)") % {"count": sum(values.available for values in lists)}
-        toggles[criterion] = {"url": f"{url}#facet-{criterion}", "label": label}
+        toggles[criterion] = {"url": f"{url}#facet-{criterion}", "label": label, "full": criterion not in expanded}
     return toggles
+
+
+def directory_counts():
+    """The front page's figures: published organisations, their countries, their experiences. Two queries,
+    kept in the cache for the directory's generation like the first page's facet counts (the same setting,
+    FACET_COUNTS_CACHE, turns both off)."""
+    current = generation() if settings.FACET_COUNTS_CACHE else None
+    key = f"directory:counts:{current}"
+    counts = cache_call(cache.get, key) if current is not None else None
+    if counts is None:
+        published = Organisation.objects.published()
+        counts = published.aggregate(
+            organisations=Count("pk"), countries=Count("country", distinct=True, filter=~Q(country=""))
+        )
+        counts["experiences"] = Experience.objects.filter(organisation__in=published.values("pk")).count()
+        if current is not None:
+            cache_call(cache.set, key, counts, settings.PUBLIC_PAGE_CACHE_TIMEOUT)
+    return counts
+
+
+def active_filters(here, filterset, expanded):
+    """The filters in force, one chip per value: {"pair", "name", "value", "url"}: the (criterion, value) pair,
+    how the page names them, and the same search
+    without that value (written by OrganisationFilter.querystring, so it is canonical). The text is in the
+    search box and the sort is no filter: neither is a chip."""
+    labels = facet_labels(get_language() or settings.LANGUAGE_CODE)
+    pairs = filterset.criteria_pairs
+    chips = []
+    for pair in pairs:
+        name, value = pair
+        if name in ("q", "sort"):
+            continue
+        shown = labels[facet_of(name, value)].get(value, value) if name in CRITERION_FACETS else value
+        without = OrganisationFilter(QueryDict(urlencode([other for other in pairs if other != pair])))
+        url = _with_query(here, search_query(without, expanded))
+        chips.append({"pair": pair, "name": filterset.filters[name].label, "value": shown, "url": url})
+    return chips
 
 
 def search(request):
@@ -182,9 +230,15 @@ def search(request):
     facets = filterset.facets(expanded)
     query = filterset.querystring()
     corrected = filterset.corrected
+    chips = active_filters(here, filterset, expanded)
+    front = not query and page.number == 1
     ctx = {
         "filterset": filterset,
         "criteria": filterset.criteria,
+        "front": front,
+        "counts": directory_counts() if front else None,
+        "contact_email": settings.CONTACT_EMAIL,
+        "chips": chips,
         "page": page,
         "page_links": page_links,
         "previous_url": page_url(page.number - 1) if page.has_previous() else None,

@@ -233,6 +233,8 @@ if _EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
     }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Platforma <no-reply@platforma.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The secretariat's address, shown on the front page to organisations that want to be listed.
+CONTACT_EMAIL = env("CONTACT_EMAIL", "secretariat@platforma.local")
 
 LOGIN_URL = "partners:login"
 LOGIN_REDIRECT_URL = "partners:home"

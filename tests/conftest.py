@@ -276,6 +276,10 @@ def pytest_collection_modifyitems(config, items):
             f"{CHROMIUM} not found (sudo apt-get install chromium to run them)",
         ),
         "redis": (None, f"no Redis at {REDIS_URL} (sudo apt-get install redis-server to run them)"),
+        "vnu": (
+            shutil.which("java") and list(ROOT.glob(".cache/vnu-jar-*/build/dist/vnu.jar")),
+            "no Java or no vnu.jar (apt-get install default-jre-headless; sh scripts/vnu.sh --install)",
+        ),
     }
     for marker, (available, missing) in needs.items():
         marked = [item for item in items if marker in item.keywords]

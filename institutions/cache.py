@@ -41,6 +41,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.http import http_date
 from django.views.decorators.http import condition
 
 logger = logging.getLogger(__name__)
@@ -192,6 +193,9 @@ def cache_public_page(timeout=None, key=None):
                 if answer is not None:
                     return answer
             response = validated(request, *args, **kwargs)
+            if response.status_code == 200 and (last_modified := _last_modified(request)):
+                # The one Last-Modified that If-Modified-Since is compared with (a feed sets its items' own).
+                response["Last-Modified"] = http_date(last_modified.timestamp())
             if response.status_code in (200, 304) and not response.has_header("Cache-Control"):
                 if _anonymous_without_state(request):
                     patch_cache_control(

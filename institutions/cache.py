@@ -127,14 +127,16 @@ def canonical_query(pairs):
     return urlencode(sorted(pairs))
 
 
-def page_key(request):
-    """The cache key of a page: generation, language, host, path and the page's canonical criteria (set by
-    the view as request.canonical_query; other pages: the whole query string, sorted)."""
+def page_key(request, current=None):
+    """The cache key of a page: generation (`current`, else read now), language, host, path and the page's
+    canonical criteria (set by the view as request.canonical_query; other pages: the whole query string,
+    sorted)."""
     query = getattr(request, "canonical_query", None)
     if query is None:
         query = canonical_query((k, v) for k, values in request.GET.lists() for v in values)
     raw = "|".join([translation.get_language() or "", request.scheme, request.get_host(), request.path, query])
-    return f"directory:page:{generation()}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    current = generation() if current is None else current
+    return f"directory:page:{current}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 def _anonymous_without_state(request):
@@ -170,9 +172,10 @@ def cache_public_page(timeout=None, key=None):
         def cached(request, *args, **kwargs):
             if not settings.PUBLIC_PAGE_CACHE or not _anonymous_without_state(request):
                 return view(request, *args, **kwargs)
-            if generation() is None:  # cache unreachable
+            current = _state(request)[0]
+            if current is None:  # cache unreachable
                 return view(request, *args, **kwargs)
-            page = page_key(request)
+            page = page_key(request, current)
             response = cache_call(cache.get, page)
             if response is not None:
                 return response
@@ -213,17 +216,24 @@ def cache_public_page(timeout=None, key=None):
     return decorator
 
 
+def _state(request):
+    """(generation, changed_at()) for this request, read from the cache once whatever asks."""
+    if not hasattr(request, "_directory_state"):
+        request._directory_state = (generation(), changed_at())
+    return request._directory_state
+
+
 def _etag(request, *args, **kwargs):
     """A public page's ETag for an anonymous visitor: the directory generation (the same URL shows the same
     page until it changes). None (no ETag) for a logged-in visitor, or when the cache cannot be reached."""
     if not _anonymous_without_state(request):
         return None
-    current = generation()
+    current = _state(request)[0]
     return None if current is None else f'"{current}"'
 
 
 def _last_modified(request, *args, **kwargs):
-    return changed_at() if _anonymous_without_state(request) else None
+    return _state(request)[1] if _anonymous_without_state(request) else None
 
 
 def _deployed(sender, using="default", **kwargs):

@@ -8,12 +8,13 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import User
+from experiences.models import Donor
 from institutions import admin as institutions_admin
 from institutions.admin import BoundedInlineMixin
 from institutions.models import Organisation
 
 from .invitations import send_invitation
-from .models import Membership
+from .models import DonorProposal, Membership
 
 
 class UserMembershipInline(BoundedInlineMixin, admin.TabularInline):
@@ -32,8 +33,7 @@ def _invite(modeladmin, request, queryset, language):
         if not user.memberships.exists():
             modeladmin.message_user(
                 request,
-                _("%(user)s may edit no organisation yet: add one below their details first.")
-                % {"user": user},
+                _("%(user)s may edit no organisation yet: add one below their details first.") % {"user": user},
                 messages.WARNING,
             )
             continue
@@ -70,9 +70,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     # A partner is usually created without a password ("usable_password" off) and then invited.
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
     inlines = [UserMembershipInline]
     actions = [invite_fr, invite_en]
 
@@ -104,3 +102,41 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_select_related = ["user", "organisation"]
     search_fields = ["user__email", "organisation__name_fr", "organisation__name_en", "organisation__acronym"]
     autocomplete_fields = ["user", "organisation"]
+
+
+@admin.register(DonorProposal)
+class DonorProposalAdmin(admin.ModelAdmin):
+    """Donors partners did not find in the list. "Add to the donors" creates each one (its name in both
+    languages until someone translates it) and links the proposal to it; "Reject" closes it."""
+
+    list_display = ["name", "acronym", "organisation", "proposed_by", "created", "status"]
+    list_filter = [("donor", admin.EmptyFieldListFilter), "rejected"]
+    list_select_related = ["organisation", "proposed_by", "donor"]
+    search_fields = ["name", "acronym", "organisation__name_fr", "organisation__name_en"]
+    readonly_fields = ["organisation", "proposed_by", "created", "donor"]
+    actions = ["confirm", "reject"]
+
+    @admin.display(description=_("status"))
+    def status(self, proposal):
+        return proposal.status
+
+    @admin.action(description=_("Add to the donors"), permissions=["add_donor"])
+    def confirm(self, request, queryset):
+        added = 0
+        for proposal in queryset.filter(donor=None, rejected=False):
+            proposal.donor = Donor.objects.create(
+                name_fr=proposal.name, name_en=proposal.name, acronym=proposal.acronym
+            )
+            proposal.save(update_fields=["donor"])
+            added += 1
+        self.message_user(request, ngettext("%(n)d donor added.", "%(n)d donors added.", added) % {"n": added})
+
+    @admin.action(description=_("Reject"), permissions=["change"])
+    def reject(self, request, queryset):
+        rejected = queryset.filter(donor=None).update(rejected=True)
+        self.message_user(
+            request, ngettext("%(n)d proposal rejected.", "%(n)d proposals rejected.", rejected) % {"n": rejected}
+        )
+
+    def has_add_donor_permission(self, request):
+        return request.user.has_perm("experiences.add_donor")

@@ -4,7 +4,6 @@ ModelForms run the models' own validation (full_clean), so the rules live in one
 here are those that need every row of a formset at once (no sector twice, the sum of fundings).
 """
 
-
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
@@ -17,6 +16,7 @@ from experiences.models import (
     MAX_COUNTRIES,
     MAX_FUNDINGS,
     MAX_SECTORS,
+    Donor,
     Experience,
     Funding,
     check_countries_count,
@@ -24,6 +24,8 @@ from experiences.models import (
 )
 from institutions.amounts import AmountField
 from institutions.models import MAX_COMPETENCES, Organisation, Sector
+
+from .models import DonorProposal
 
 TEXTAREA = {"rows": 8, "cols": 40}
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -55,9 +57,7 @@ def sector_choices(sectors):
 def offered_sectors(kept_ids=()):
     """Active sectors, plus the withdrawn ones a record already uses (kept, not offered to others)."""
     return (
-        Sector.objects.filter(Q(withdrawn=False) | Q(pk__in=list(kept_ids)))
-        .select_related("category")
-        .order_by("code")
+        Sector.objects.filter(Q(withdrawn=False) | Q(pk__in=list(kept_ids))).select_related("category").order_by("code")
     )
 
 
@@ -128,9 +128,7 @@ class BaseCompetenceFormSet(forms.BaseFormSet):
     """Five ranked rows; empty rows are skipped and the rest ranked in the order shown."""
 
     # Django formats it with the limit as %(num)d; more rows than that is refused as a whole.
-    default_error_messages = {
-        "too_many_forms": _("An organisation has at most %(num)d fields of competence.")
-    }
+    default_error_messages = {"too_many_forms": _("An organisation has at most %(num)d fields of competence.")}
 
     def __init__(self, data=None, *, organisation, **kwargs):
         self.organisation = organisation
@@ -308,3 +306,40 @@ def validate_experience(form, fundings):
     and the fundings are checked against it."""
     valid = form.is_valid()
     return fundings.is_valid() and valid
+
+
+class DonorProposalForm(forms.ModelForm):
+    """A donor the partner did not find: refused when it is already in the list, already proposed by this
+    organisation, or when the organisation has DonorProposal.MAX_PENDING proposals waiting."""
+
+    class Meta:
+        model = DonorProposal
+        fields = ["name", "acronym"]
+        help_texts = {"acronym": _("As the donor writes it, e.g. AFD or CE – ANE-AL.")}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean(self):
+        data = super().clean()
+        name, acronym = (data.get("name") or "").strip(), (data.get("acronym") or "").strip()
+        if not name:
+            return data
+        same = Q(name_fr__iexact=name) | Q(name_en__iexact=name)
+        if acronym:
+            same |= Q(acronym__iexact=acronym)
+        existing = Donor.objects.filter(same).first()
+        if existing is not None:
+            raise forms.ValidationError(
+                _("“%(donor)s” is already in the list of donors: choose it in the funding rows.") % {"donor": existing}
+            )
+        waiting = DonorProposal.objects.filter(organisation=self.organisation, donor=None, rejected=False)
+        if waiting.filter(name__iexact=name).exists():
+            raise forms.ValidationError(_("You have already proposed this donor: staff will add it soon."))
+        if waiting.count() >= DonorProposal.MAX_PENDING:
+            raise forms.ValidationError(
+                _("%(count)s proposals are already waiting for staff: please wait until they are added.")
+                % {"count": DonorProposal.MAX_PENDING}
+            )
+        return data

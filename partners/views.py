@@ -17,7 +17,15 @@ from experiences.models import Experience
 from institutions.models import Organisation
 from institutions.stale import STALE_STATUS, is_stale, refuse_stale, version_of
 
-from .forms import CompetenceFormSet, ExperienceForm, FundingFormSet, OrganisationForm, validate_experience
+from .forms import (
+    CompetenceFormSet,
+    DonorProposalForm,
+    ExperienceForm,
+    FundingFormSet,
+    OrganisationForm,
+    validate_experience,
+)
+from .models import DonorProposal
 from .permissions import ADD_EXPERIENCE, CHANGE_EXPERIENCE, DELETE_EXPERIENCE, get_organisation_for_editor
 
 
@@ -153,3 +161,20 @@ def experience_delete(request, slug, pk):
         return redirect("partners:experiences", slug=organisation.slug)
     ctx = {"organisation": organisation, "experience": experience, "tab": "experiences"}
     return render(request, "partners/experience_confirm_delete.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def donor_propose(request, slug):
+    """A donor missing from the funding rows' list, proposed for staff to add; the organisation's proposals
+    and what became of them."""
+    organisation = get_organisation_for_editor(request, slug, CHANGE_EXPERIENCE)
+    form = DonorProposalForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        form.instance.organisation, form.instance.proposed_by = organisation, request.user
+        form.save()
+        messages.success(request, _("Thank you: staff will add this donor, usually within a few days."))
+        return redirect("partners:donor_propose", slug=organisation.slug)
+    proposals = DonorProposal.objects.filter(organisation=organisation)[:50]
+    ctx = {"organisation": organisation, "form": form, "proposals": proposals, "tab": "experiences"}
+    return render(request, "partners/donor_propose.html", ctx, status=400 if form.errors else 200)

@@ -24,7 +24,7 @@ from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.completeness import SEED_FIELDS, completeness, with_counts
 from institutions.models import Competence, Organisation, Sector, SectorCategory
 from partners.admin import MembershipInline, OrganisationAdmin
-from partners.models import Membership
+from partners.models import DonorProposal, Membership
 from tests.factories import admin_url
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +86,14 @@ class Factory:
         org = Organisation.objects.create(name_fr=f"Commune {self.n}", country="SN")
         return Membership.objects.create(user=self.user(), organisation=org)
 
+    def donor_proposal(self):
+        """A proposal with its organisation, its proposer and the donor it became (all in the list)."""
+        self.n += 1
+        org = Organisation.objects.create(name_fr=f"Commune {self.n}", country="SN")
+        return DonorProposal.objects.create(
+            organisation=org, proposed_by=self.user(), name=f"Fonds {self.n}", donor=self.donor()
+        )
+
     def user(self):
         self.n += 1
         user = User.objects.create_user(f"user{self.n}@example.org")
@@ -114,6 +122,7 @@ class Factory:
 MAKERS = {
     "institutions.Organisation": Factory.organisation,
     "partners.Membership": Factory.membership,
+    "partners.DonorProposal": Factory.donor_proposal,
     "institutions.Sector": Factory.sector,
     "institutions.SectorCategory": Factory.category_with_sector,
     "experiences.Experience": Factory.experience,

@@ -8,10 +8,12 @@ ones).
 How a criterion is applied: each facet criterion (country, kind, sector, worked_in, experience_sector,
 donor, role) is "the organisation has one of these facet values", read from the FacetValue table
 (institutions/facets.py keeps it in step with the data): one indexed subquery per criterion. A facet count
-("how many organisations each value would give") is one GROUP BY over the same table, for the
-organisations matching every other criterion: one query for all facets whose criterion is not in force,
-and one more per criterion in force (a facet ignores its own criterion). Free text (institutions/search.py)
-gives the matching ids in relevance order; active years are an EXISTS over the experiences.
+("how many organisations each value would give", a facet ignoring its own criterion) is, on PostgreSQL, an
+AND and a bit count of each value's bitmap (institutions/bitmaps.py), which also give the number of
+results and the text matches meeting the facet criteria; elsewhere a GROUP BY over the FacetValue rows of
+the organisations matching every other criterion. Free text (institutions/search.py) gives the matching ids
+in relevance order; active years are an EXISTS over the experiences. The queryset searched is the
+published organisations (the bitmaps hold those and no other set).
 """
 
 import datetime

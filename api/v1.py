@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
@@ -99,6 +100,12 @@ class OrganisationPagination(Pagination):
             "description": "For each facet, every value with the number of organisations it would give, the "
             "other criteria unchanged (as on the search page).",
             "additionalProperties": {"type": "array", "items": FACET_ITEM},
+        }
+        schema["properties"]["iati"] = {
+            "type": "string",
+            "format": "uri",
+            "description": "The experiences of every organisation this search matches, as IATI 2.03 activities "
+            "(XML), in the language asked.",
         }
         return schema
 
@@ -211,14 +218,17 @@ class OrganisationList(ListView):
             raise ValidationError(filterset.errors)
         if set(request.query_params.getlist("more")) - CRITERION_FACETS.keys():
             raise ValidationError({"more": gettext("One of: %(values)s.") % {"values": ", ".join(CRITERION_FACETS)}})
-        # The search page's own ids, in its order (from the facet index when it knows it): the API lists
-        # exactly what the page lists; one query then reads the page's rows.
+        # The search page's own ids, in its order: the API lists exactly what the page lists; one query then
+        # reads the page's rows.
         ids = self.paginate_queryset(filterset.result_ids())
         rows = with_competences(Organisation.objects.annotate(experience_count=experience_count())).in_bulk(ids)
         organisations = [rows[pk] for pk in ids if pk in rows]
         response = self.get_paginated_response(self.get_serializer(organisations, many=True).data)
         # As on the page: a long facet lists its most frequent values and the chosen ones, unless `more` names it.
         response.data["facets"] = filterset.facets(expanded_facets(request))
+        query = filterset.querystring()
+        iati = reverse("opendata:iati_export") + (f"?{query}" if query else "")
+        response.data["iati"] = request.build_absolute_uri(iati)
         return response
 
 

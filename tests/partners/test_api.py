@@ -54,6 +54,29 @@ def test_organisations_in_the_requested_language_with_both_values(client, direct
     assert (ouaga["name"], ouaga["name_en"]) == ("Commune de Ouagadougou", None)
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_list_links_to_its_search_as_iati_activities(client, directory, lang):
+    """The organisations AIMF (2 experiences, one in Mali) and Ouagadougou (none): the search's organisations'
+    experiences, all of them, as IATI activities."""
+    body = get(client, "organisations", lang=lang, worked_in="ML").json()
+    assert body["iati"] == f"http://testserver/{lang}/export.iati.xml?worked_in=ML"
+    xml = iati(client, body["iati"])
+    assert xml.count("<iati-activity ") == 2 and "Bamako" in xml
+    assert get(client, "organisations", lang=lang, worked_in="BF").json()["iati"].endswith("?worked_in=BF")
+    assert (
+        iati(client, get(client, "organisations", lang=lang, worked_in="BF").json()["iati"]).count("<iati-activity ")
+        == 0
+    )
+    everything = get(client, "organisations", lang=lang).json()["iati"]
+    assert everything == f"http://testserver/{lang}/export.iati.xml"
+
+
+def iati(client, url):
+    response = client.get(url.removeprefix("http://testserver"))
+    assert response.status_code == 200
+    return b"".join(response.streaming_content).decode()
+
+
 def test_organisations_follow_the_search_criteria_both_ways(client, directory):
     assert [r["slug"] for r in get(client, "organisations", country="FR").json()["results"]] == ["aimf"]
     assert [r["slug"] for r in get(client, "organisations", country="BF").json()["results"]] == ["ouaga"]
@@ -255,9 +278,7 @@ def test_schema_and_docs(client, db):
     assert "swagger-ui-dist" in page
 
 
-@pytest.mark.parametrize(
-    "lang, message", [("fr", "Un nombre entier de 1 à 100."), ("en", "An integer from 1 to 100.")]
-)
+@pytest.mark.parametrize("lang, message", [("fr", "Un nombre entier de 1 à 100."), ("en", "An integer from 1 to 100.")])
 def test_errors_say_what_to_fix_in_the_requested_language(client, directory, lang, message):
     response = get(client, "donors", lang=lang, page_size="lots")
     assert response.status_code == 400

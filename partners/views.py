@@ -5,6 +5,8 @@ Stale edits (institutions/stale.py, the rule the admin applies too): each form c
 opened with; a save made after someone else's is refused with a message and a fresh form (status 409).
 """
 
+from contextlib import contextmanager
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -35,6 +37,20 @@ def _touch(organisation):
     Organisation.objects.filter(pk=organisation.pk).update(updated=timezone.now())
 
 
+@contextmanager
+def locked_for_saving(request, instance):
+    """The partner-save steps, one rule for every partner form: a transaction, the row locked, and whether the
+    form was opened on an older version than the one saved since (then the visitor is already told, and the
+    view shows a fresh form with STALE_STATUS). Yields (the locked instance, stale)."""
+    with transaction.atomic():
+        if instance.pk:
+            instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+        stale = bool(instance.pk) and is_stale(request.POST.get("version"), instance)
+        if stale:
+            refuse_stale(request)
+        yield instance, stale
+
+
 def _saved(request, organisation):
     messages.success(request, _("Your changes are saved and already shown on the public profile."))
 
@@ -52,10 +68,8 @@ def organisation_edit(request, slug):
     organisation = get_organisation_for_editor(request, slug)
     status = 200
     if request.method == "POST":
-        with transaction.atomic():
-            organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-            if is_stale(request.POST.get("version"), organisation):
-                refuse_stale(request)
+        with locked_for_saving(request, organisation) as (organisation, stale):
+            if stale:
                 form, status = OrganisationForm(instance=organisation), STALE_STATUS
             else:
                 form = OrganisationForm(request.POST, instance=organisation)
@@ -75,10 +89,8 @@ def competences_edit(request, slug):
     organisation = get_organisation_for_editor(request, slug)
     status = 200
     if request.method == "POST":
-        with transaction.atomic():
-            organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-            if is_stale(request.POST.get("version"), organisation):
-                refuse_stale(request)
+        with locked_for_saving(request, organisation) as (organisation, stale):
+            if stale:
                 formset, status = CompetenceFormSet(organisation=organisation), STALE_STATUS
             else:
                 formset = CompetenceFormSet(request.POST, organisation=organisation)
@@ -117,11 +129,8 @@ def experience_edit(request, slug, pk=None):
         experience = get_object_or_404(organisation.experiences, pk=pk)
     status = 200
     if request.method == "POST":
-        with transaction.atomic():
-            if experience.pk:
-                experience = Experience.objects.select_for_update().get(pk=experience.pk)
-            if experience.pk and is_stale(request.POST.get("version"), experience):
-                refuse_stale(request)
+        with locked_for_saving(request, experience) as (experience, stale):
+            if stale:
                 form, fundings = ExperienceForm(instance=experience), FundingFormSet(instance=experience)
                 status = STALE_STATUS
             else:

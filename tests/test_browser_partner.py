@@ -21,9 +21,10 @@ def test_partner_updates_the_profile_and_a_visitor_sees_it(live_server, page, dj
     Membership.objects.create(user=user, organisation=aimf)
     Donor.objects.create(name_fr="Commission européenne", name_en="European Commission", acronym="CE")
 
-    # Log in from the "Partner access" link.
+    # Log in from the header's "Partner access" link (the front page has one in its text too).
     page.goto(f"{live_server.url}/fr/")
-    page.get_by_role("link", name="Accès partenaires", exact=True).click()
+    account = page.get_by_role("navigation", name="Accès partenaires")
+    account.get_by_role("link", name="Accès partenaires", exact=True).click()
     page.get_by_label("Adresse e-mail").fill("partner@aimf.example")
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
@@ -51,7 +52,7 @@ def test_partner_updates_the_profile_and_a_visitor_sees_it(live_server, page, dj
 
     # Log out.
     page.get_by_role("button", name="Se déconnecter").click()
-    page.get_by_role("link", name="Accès partenaires", exact=True).wait_for()
+    account.get_by_role("link", name="Accès partenaires", exact=True).wait_for()
 
     # A visitor sees both on the public profile, in French.
     page.goto(f"{live_server.url}/fr/organisations/aimf/")

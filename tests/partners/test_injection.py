@@ -235,6 +235,7 @@ def partner_urls(aimf, experience, owner):
         "experience_add": f"{base}/experiences/new/",
         "experience": f"{base}/experiences/{experience.pk}/",
         "experience_delete": f"{base}/experiences/{experience.pk}/delete/",
+        "donor_propose": f"{base}/donors/propose/",
     }
 
 

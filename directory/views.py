@@ -6,7 +6,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext
@@ -16,6 +16,7 @@ from institutions.models import Competence, Organisation
 from institutions.templatetags.platforma import Translated, country_names, translated_field
 
 from .criteria import CRITERION_FACETS, SORT_CHOICES, OrganisationFilter, experience_counts, in_language
+from .experience_criteria import ExperienceFilter
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000  # deeper pages are answered with the last one a person could reach by links
@@ -37,9 +38,9 @@ def with_competences(queryset):
     return queryset.prefetch_related(Prefetch("competences", queryset=competences.order_by("rank", "id")))
 
 
-def expanded_facets(request):
+def expanded_facets(request, criteria=CRITERION_FACETS):
     """The facets the visitor opened in full (`more`, repeatable, by criterion name); others ignored."""
-    return sorted(name for name in set(request.GET.getlist("more")) if name in CRITERION_FACETS)
+    return sorted(name for name in set(request.GET.getlist("more")) if name in criteria)
 
 
 def canonical_query(request, filterset=None):
@@ -54,7 +55,12 @@ def canonical_search(request):
     """A search URL not written canonically (`?q=&sort=name&active_from=`, `?cb=123`, values in another
     order) is answered with a 301 to its canonical form, so shared links and the page cache see one URL
     per search. Returns None when the URL is already canonical (and notes it for the page cache key)."""
-    query = canonical_query(request)
+    return canonical_redirect(request, canonical_query(request))
+
+
+def canonical_redirect(request, query):
+    """A 301 to this canonical query string when the request's is written otherwise; else None, and the
+    query noted for the page cache key."""
     if request.META.get("QUERY_STRING", "") != query:
         return HttpResponsePermanentRedirect(_with_query(request.path, query))
     request.canonical_query = query
@@ -150,7 +156,7 @@ def facet_toggles(here, filterset, facets, expanded):
     only the most frequent ones again; back to the facet itself (#facet-<criterion>)."""
     toggles = dict.fromkeys(CRITERION_FACETS)
     for criterion, names in CRITERION_FACETS.items():
-        lists = [facets[name] for name in names]
+        lists = [facets[name] for name in names if name in facets]  # the experiences list has fewer
         if not any(values.long for values in lists):
             continue
         if criterion in expanded:
@@ -198,6 +204,9 @@ def search(request):
         "suggestion_url": _with_query(here, filterset.querystring(q=corrected)) if corrected else None,
         "links": {name: _with_query(reverse(f"directory:{name}"), query) for name in LINKED_VIEWS},
     }
+    # The experiences list with the criteria it shares with this search.
+    experiences_query = ExperienceFilter(QueryDict(query)).querystring()
+    ctx["links"]["experiences"] = _with_query(reverse("directory:experiences"), experiences_query)
     return render(request, "directory/search.html", ctx)
 
 
@@ -262,43 +271,47 @@ def competence_rows(organisation):
 
 
 def experience_rows(organisation):
-    """The organisation's experiences, newest first, as ExperienceRows: four queries of plain values (the
-    experiences, then the sectors, countries and fundings of all of them), however many there are. Model
-    instances and prefetches cost the profile more than its queries did."""
+    """The organisation's experiences, newest first, as ExperienceRows (see experience_rows_of)."""
+    experiences = organisation.experiences.order_by("-start_date", "id")
+    return list(experience_rows_of(experiences, {"experience__organisation": organisation}).values())
+
+
+def experience_rows_of(experiences, related):
+    """{id: ExperienceRow} of these experiences, in their order: four queries of plain values (the
+    experiences, then the sectors, countries and fundings of all of them, `related` being the filter that
+    selects those rows), however many there are. Model instances and prefetches cost the profile more than
+    its queries did."""
     language = get_language() or "fr"
-    of_organisation = {"experience__organisation": organisation}
     sectors, countries, fundings = defaultdict(list), defaultdict(list), defaultdict(list)
-    sector_rows = Experience.sectors.through.objects.filter(**of_organisation).order_by("sector__code")
+    sector_rows = Experience.sectors.through.objects.filter(**related).order_by("sector__code")
     for pk, *names in sector_rows.values_list("experience_id", "sector__name_fr", "sector__name_en"):
         sectors[pk].append(in_language(names, language))
     names_of_countries = country_names(language)
-    country_rows = ExperienceCountry.objects.filter(**of_organisation).order_by("id")
+    country_rows = ExperienceCountry.objects.filter(**related).order_by("id")
     for pk, code in country_rows.values_list("experience_id", "country"):
         countries[pk].append(names_of_countries.get(code, code))
-    funding_rows = Funding.objects.filter(**of_organisation).order_by("id")
+    funding_rows = Funding.objects.filter(**related).order_by("id")
     for pk, acronym, name_fr, name_en, amount in funding_rows.values_list(
         "experience_id", "donor__acronym", "donor__name_fr", "donor__name_en", "amount"
     ):
         fundings[pk].append(FundingRow(acronym, in_language((name_fr, name_en), language), amount))
     roles = dict(Experience.Role.choices)
-    rows = []
-    for values in organisation.experiences.order_by("-start_date", "id").values(*EXPERIENCE_FIELDS):
+    rows = {}
+    for values in experiences.values(*EXPERIENCE_FIELDS):
         texts = SimpleNamespace(**values)
         pk = values["id"]
-        rows.append(
-            ExperienceRow(
-                pk=pk,
-                title=translated_field(texts, "title"),
-                objectives=translated_field(texts, "objectives"),
-                results=translated_field(texts, "results"),
-                sectors=sectors[pk],
-                countries=countries[pk],
-                cost=values["cost"],
-                role=str(roles.get(values["role"], values["role"])),
-                fundings=fundings[pk],
-                start_date=values["start_date"],
-                end_date=values["end_date"],
-            )
+        rows[pk] = ExperienceRow(
+            pk=pk,
+            title=translated_field(texts, "title"),
+            objectives=translated_field(texts, "objectives"),
+            results=translated_field(texts, "results"),
+            sectors=sectors[pk],
+            countries=countries[pk],
+            cost=values["cost"],
+            role=str(roles.get(values["role"], values["role"])),
+            fundings=fundings[pk],
+            start_date=values["start_date"],
+            end_date=values["end_date"],
         )
     return rows
 

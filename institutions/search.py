@@ -8,6 +8,7 @@ Public interface (what the search pages call):
 - `suggestion(q, using="default") -> str | None`: q with each word that matches nothing replaced by the most
   similar word of the directory ("ouagadogou" -> "ouagadougou"); None when every word matches, nothing is
   similar enough, or on SQLite.
+- `text_matcher(q) -> (texts -> bool)`: the same match, on texts that are not a document (experiences).
 - `clean_query(q)`: q folded (accents and case) and cut at a word when over-long; the one place that bounds
   a query.
 
@@ -426,6 +427,34 @@ def _ranked(q, using):
 def ranked_ids(q, using="default"):
     """Ids of every organisation matching q, most relevant first (see the module's docstring)."""
     return [pk for pk, _band in _ranked(q, using)]
+
+
+def text_matcher(q):
+    """A test `texts -> bool`: do these texts match q as ranked_ids matches a document (same folding, stems
+    in French or English, "or", -word and quoted phrases)? For lists whose rows have no document of their own
+    (the experiences list), checked on the rows of the organisations ranked_ids found."""
+
+    def stems(words):
+        return [" " + " ".join(language) + " " for language in _stemmed(words)]
+
+    groups = [
+        [(stems(term.words), term.excluded) for term in group]
+        for group in _terms(_JOINED.sub(" ", clean_query(q)))
+    ]
+
+    def matches(texts):
+        document = stems(_WORD.findall(fold(" ".join(text for text in texts if text))))
+
+        def found(term):  # a word, or a phrase's words in a row, in the French or the English stems
+            return any(phrase in text for phrase, text in zip(term, document, strict=True))
+
+        return any(
+            any(not excluded for _term, excluded in group)
+            and all(found(term) != excluded for term, excluded in group)
+            for group in groups
+        )
+
+    return matches
 
 
 # --- keeping it up to date --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import django_filters
 from django.conf import settings
-from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -158,9 +158,10 @@ class ExperienceFilter(Criteria):
             experiences = self.narrowed(skip=criterion).order_by().values("pk")
             for facet, (model, path) in facets.items():
                 experience = "pk" if model is Experience else "experience_id"
-                rows = model.objects.filter(**{f"{experience}__in": experiences}).annotate(
-                    facet=Value(facet, output_field=CharField()), facet_value=Cast(path, CharField())
-                )
+                # A plain QuerySet: modeltranslation's (Experience.objects) may reorder the columns, and a
+                # UNION pairs them by position.
+                rows = QuerySet(model).filter(**{f"{experience}__in": experiences})
+                rows = rows.annotate(facet=Value(facet, output_field=CharField()), facet_value=Cast(path, CharField()))
                 rows = rows.values_list("facet", "facet_value").annotate(n=Count(experience, distinct=True))
                 parts.append(rows.order_by())
         counts = {}

@@ -148,7 +148,7 @@ class ExperiencesFeed(Feed):
             SimpleNamespace(
                 row=row,
                 updated=updated[row.experience.pk],
-                guid=f"{filterset.absolute_uri(row.url)}#updated-{updated[row.experience.pk].isoformat()}",
+                guid=f"{filterset.absolute_uri(row.url)}-updated-{updated[row.experience.pk].isoformat()}",
             )
             for row in experience_list_rows(list(updated))
         ]

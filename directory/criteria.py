@@ -25,6 +25,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -258,6 +259,12 @@ class Criteria(django_filters.FilterSet):
         if sort == "relevance" and not self.text:
             sort = None
         return sort or self.default_sort
+
+
+def shared_criteria(filterset, other):
+    """The canonical query string of `other` (a Criteria class) with the criteria of `filterset` that it
+    reads too: how the organisation search and the experiences list link to each other."""
+    return other(QueryDict(filterset.querystring())).querystring()
 
 
 class OrganisationFilter(Criteria):

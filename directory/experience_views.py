@@ -3,18 +3,15 @@ search of their own, with its print view (its feeds are in feeds.py, its exports
 
 from typing import NamedTuple
 
-from django.core.paginator import Paginator
-from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 
 from experiences.models import Experience
 
-from .criteria import OrganisationFilter, in_language
+from .criteria import OrganisationFilter, in_language, shared_criteria
 from .experience_criteria import FACETS, SORT_CHOICES, ExperienceFilter
 from .views import (
-    PAGE_SIZE,
     PRINT_LIMIT,
     _page_number,
     _with_query,
@@ -23,6 +20,7 @@ from .views import (
     experience_rows_of,
     facet_toggles,
     profile_url_maker,
+    result_page,
     search_query,
 )
 
@@ -46,12 +44,6 @@ def canonical_experience_search(request):
 def experience_criteria_key(request):
     """The print view and feeds are cached under their criteria's canonical form."""
     request.canonical_query = experience_search(request).querystring()
-
-
-def shared_criteria(filterset, other):
-    """The query string of `other` (a Criteria class) with the criteria of `filterset` that it shares: the
-    link between the organisation search and the experiences list."""
-    return other(QueryDict(filterset.querystring())).querystring()
 
 
 class ExperienceListRow(NamedTuple):
@@ -92,18 +84,7 @@ def experience_list_rows(ids):
 def experiences(request):
     filterset = experience_search(request)
     expanded = expanded_facets(request, FACETS)
-    paginator = Paginator(filterset.result_ids(), PAGE_SIZE)
-    page = paginator.get_page(_page_number(request.GET.get("page")))
-    page.object_list = experience_list_rows(list(page.object_list))
     here = reverse("directory:experiences")
-
-    def page_url(number):
-        return _with_query(here, search_query(filterset, expanded, page=number if number > 1 else None))
-
-    page_links = [
-        {"number": n, "url": page_url(n), "current": n == page.number} if isinstance(n, int) else {"gap": True}
-        for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    ]
     facets = filterset.facets(expanded)
     query = filterset.querystring()
     links = {name: _with_query(reverse(f"directory:{name}"), query) for name in LINKED_VIEWS}
@@ -111,10 +92,7 @@ def experiences(request):
     ctx = {
         "filterset": filterset,
         "criteria": filterset.criteria,
-        "page": page,
-        "page_links": page_links,
-        "previous_url": page_url(page.number - 1) if page.has_previous() else None,
-        "next_url": page_url(page.number + 1) if page.has_next() else None,
+        **result_page(request, filterset, expanded, here, experience_list_rows),
         "facets": facets,
         "facet_toggles": facet_toggles(here, filterset, facets, expanded),
         "expanded": expanded,

@@ -6,7 +6,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponsePermanentRedirect, QueryDict
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext
@@ -15,7 +15,14 @@ from experiences.models import Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation
 from institutions.templatetags.platforma import Translated, country_names, translated_field
 
-from .criteria import CRITERION_FACETS, SORT_CHOICES, OrganisationFilter, experience_counts, in_language
+from .criteria import (
+    CRITERION_FACETS,
+    SORT_CHOICES,
+    OrganisationFilter,
+    experience_counts,
+    in_language,
+    shared_criteria,
+)
 from .experience_criteria import ExperienceFilter
 
 PAGE_SIZE = 20
@@ -169,13 +176,12 @@ def facet_toggles(here, filterset, facets, expanded):
     return toggles
 
 
-def search(request):
-    filterset = organisation_search(request)
-    expanded = expanded_facets(request)
+def result_page(request, filterset, expanded, here, rows):
+    """The page of results the request asks for (its object_list made into `rows(ids)`), with the links
+    to the other pages: the context the search pages share."""
     paginator = Paginator(filterset.result_ids(), PAGE_SIZE)
     page = paginator.get_page(_page_number(request.GET.get("page")))
-    page.object_list = result_rows(list(page.object_list))
-    here = reverse("directory:search")
+    page.object_list = rows(list(page.object_list))
 
     def page_url(number):
         return _with_query(here, search_query(filterset, expanded, page=number if number > 1 else None))
@@ -184,16 +190,25 @@ def search(request):
         {"number": n, "url": page_url(n), "current": n == page.number} if isinstance(n, int) else {"gap": True}
         for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     ]
+    return {
+        "page": page,
+        "page_links": page_links,
+        "previous_url": page_url(page.number - 1) if page.has_previous() else None,
+        "next_url": page_url(page.number + 1) if page.has_next() else None,
+    }
+
+
+def search(request):
+    filterset = organisation_search(request)
+    expanded = expanded_facets(request)
+    here = reverse("directory:search")
     facets = filterset.facets(expanded)
     query = filterset.querystring()
     corrected = filterset.corrected
     ctx = {
         "filterset": filterset,
         "criteria": filterset.criteria,
-        "page": page,
-        "page_links": page_links,
-        "previous_url": page_url(page.number - 1) if page.has_previous() else None,
-        "next_url": page_url(page.number + 1) if page.has_next() else None,
+        **result_page(request, filterset, expanded, here, result_rows),
         "facets": facets,
         "facet_toggles": facet_toggles(here, filterset, facets, expanded),
         "expanded": expanded,
@@ -205,8 +220,8 @@ def search(request):
         "links": {name: _with_query(reverse(f"directory:{name}"), query) for name in LINKED_VIEWS},
     }
     # The experiences list with the criteria it shares with this search.
-    experiences_query = ExperienceFilter(QueryDict(query)).querystring()
-    ctx["links"]["experiences"] = _with_query(reverse("directory:experiences"), experiences_query)
+    experiences = shared_criteria(filterset, ExperienceFilter)
+    ctx["links"]["experiences"] = _with_query(reverse("directory:experiences"), experiences)
     return render(request, "directory/search.html", ctx)
 
 

@@ -6,7 +6,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext
@@ -222,6 +222,8 @@ def search(request):
     # The experiences list with the criteria it shares with this search.
     experiences = shared_criteria(filterset, ExperienceFilter)
     ctx["links"]["experiences"] = _with_query(reverse("directory:experiences"), experiences)
+    statistics = ExperienceFilter(QueryDict(experiences)).querystring(sort=None)
+    ctx["links"]["statistics"] = _with_query(reverse("directory:statistics"), statistics)
     return render(request, "directory/search.html", ctx)
 
 

@@ -46,8 +46,60 @@ class Table(NamedTuple):
     total_count: object  # the number of experiences (organisations) counted, or None where rows overlap
 
     @property
+    def chart(self):
+        return chart(self)
+
+    @property
     def total_amount(self):
         return sum((row.amount for row in self.rows), Decimal(0)) if self.money else None
+
+
+CHART_BARS = 15  # a chart shows the largest rows; its table, right below, shows them all
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 18, 6, 230, 280, 110  # SVG user units
+
+
+class Bar(NamedTuple):
+    label: str
+    value: object  # the number the bar shows (an amount, or a count)
+    y: int
+    text_y: int  # the baseline of its label and value
+    width: int
+    value_x: int
+
+
+class Chart(NamedTuple):
+    """A horizontal bar chart, every position worked out here: the template only writes them down."""
+
+    width: int
+    height: int
+    label_x: int  # labels end here
+    bar_x: int  # bars start here
+    bars: list
+    partial: bool  # showing only the largest rows
+
+
+def chart(table):
+    """The chart of a table: its amounts (its counts for a table without money), the largest CHART_BARS
+    rows in the table's order, lengths in proportion to the largest; None without rows."""
+    values = [(row, row.amount if table.money else row.count) for row in table.rows]
+    if not values:
+        return None
+    largest = {id(row) for row, _value in sorted(values, key=lambda pair: -pair[1])[:CHART_BARS]}
+    shown = [(row, value) for row, value in values if id(row) in largest]
+    top = max(value for _row, value in shown) or 1
+    step = BAR_HEIGHT + BAR_GAP
+    bars = []
+    for n, (row, value) in enumerate(shown):
+        width = round(BAR_WIDTH * value / top)
+        bars.append(Bar(row.label, value, n * step, n * step + 13, width, LABEL_WIDTH + width + 6))
+    return Chart(
+        width=LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH,
+        height=len(bars) * step,
+        label_x=LABEL_WIDTH - 8,
+        bar_x=LABEL_WIDTH,
+        bars=bars,
+        partial=len(shown) < len(values),
+    )
 
 
 def split(amount, keys):

@@ -5,6 +5,7 @@ canonical URLs, its CSV, and no error on bad input."""
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from search_data import _experience
 
-from directory.statistics import split
+from directory.statistics import BAR_WIDTH, CHART_BARS, split
 from experiences.models import Experience
 from institutions.models import Sector
 
@@ -161,3 +162,46 @@ def test_the_amounts_add_up_to_the_matching_experiences_costs(client, demo, data
         assert found[name].total_amount == total, name
     assert sum(row.count for row in found["year"].rows) == len(ids)
     assert sum(row.count for row in found["role"].rows) == len(ids)
+
+
+def svgs(html):
+    """The page's inline SVG elements, parsed as XML (an SVG that is not well-formed fails here)."""
+    from xml.etree import ElementTree
+
+    found = re.findall(r"<svg .*?</svg>", html, flags=re.DOTALL)
+    return [ElementTree.fromstring(svg) for svg in found]
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_each_table_has_a_chart_of_the_same_numbers_without_inline_style(client, directory, lang):
+    found, response = tables(client, lang, {"country": "FR"})
+    html = response.content.decode()
+    assert "style=" not in html  # CSP: classes only
+    charts = {svg.get("aria-labelledby"): svg for svg in svgs(html)}
+    assert set(charts) == {f"chart-{name}" for name, table in found.items() if table.rows}
+    country = charts["chart-country"]
+    bars = country.findall(f"{SVG}rect")
+    assert [bar.find(f"{SVG}title").text.split(":")[0].strip() for bar in bars] == [
+        row.label for row in found["country"].rows
+    ]
+    widths = [int(bar.get("width")) for bar in bars]
+    amounts = [row.amount for row in found["country"].rows]
+    assert widths == [round(BAR_WIDTH * amount / max(amounts)) for amount in amounts]
+
+
+def test_a_long_table_charts_its_largest_rows(client, directory):
+    countries = ["ML", "NE", "TG", "GH", "GN", "GW", "SL", "LR", "MR", "GM", "CV", "NG", "TD", "CM", "GA", "CG"]
+    for n, country in enumerate(countries):
+        experience = _experience(directory["aimf"], "partner", datetime.date(2015, 1, 1), countries=[country],
+                                 title_en=f"Action {n}")  # fmt: skip
+        Experience.objects.filter(pk=experience.pk).update(cost=Decimal(1000 + n))
+    found, response = tables(client, "en")
+    assert len(found["country"].rows) == 4 + len(countries)  # BF CI SN BJ and the new ones
+    (chart,) = [svg for svg in svgs(response.content.decode()) if svg.get("aria-labelledby") == "chart-country"]
+    shown = [bar.find(f"{SVG}title").text.split(":")[0] for bar in chart.findall(f"{SVG}rect")]
+    assert len(shown) == CHART_BARS
+    assert "Mali" not in shown  # the smallest (1,000) left out of the chart, not the table
+    assert "the largest 15 rows; the table below has them all." in response.content.decode()

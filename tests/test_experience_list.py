@@ -359,3 +359,30 @@ def test_exports_are_limited_like_the_others(client, directory, settings):
     assert client.get("/en/experiences/export.json").status_code == 429
     consume(held)
     consume(client.get("/en/experiences/export.json"))
+
+
+@pytest.mark.page_cache
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/en/experiences/?worked_in=BF",
+        "/fr/experiences/print/?worked_in=BF",
+        "/en/experiences/feed/rss/",
+        "/fr/experiences/feed/atom/?role=partner",
+        "/fr/statistics/?worked_in=BF",
+        "/en/statistics.csv?worked_in=BF",
+    ],
+)
+def test_the_pages_are_cached_like_the_search_pages(client, directory, url, django_assert_num_queries):
+    first = client.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second.content == first.content
+
+
+@pytest.mark.page_cache
+def test_a_non_canonical_url_shares_the_canonical_ones_cache_entry(client, directory, django_assert_num_queries):
+    client.get("/en/experiences/?worked_in=SN&role=partner")
+    with django_assert_num_queries(0):
+        assert client.get("/en/experiences/?worked_in=SN&role=partner&cb=1", follow=True).status_code == 200

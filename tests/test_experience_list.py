@@ -242,7 +242,7 @@ def test_bad_parameters_are_dropped_not_errors(client, directory, params):
 )
 def test_no_input_gives_a_server_error(client, directory, params):
     for path in ("/en/experiences/", "/fr/experiences/print/", "/en/experiences/feed/rss/",
-                 "/fr/experiences/export.csv"):  # fmt: skip
+                 "/fr/experiences/export.csv", "/en/statistics/", "/fr/statistics.csv"):  # fmt: skip
         response = client.get(path, params, follow=True)
         consume(response)
         assert response.status_code < 500

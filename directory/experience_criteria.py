@@ -26,6 +26,11 @@ from institutions.templatetags.platforma import country_names
 
 from .criteria import Criteria, OrganisationFilter, facet_of, overlapping_q, shown_facets
 
+# Free text is checked on every experience of the organisations whose document matches it, in Python: a word
+# found in more experiences than this (about 2 s of work at 10,000 organisations) is refused with a notice
+# rather than left to hold a worker. An index of experiences would lift it (README, "Experiences list").
+MAX_TEXT_CANDIDATES = 50_000
+
 SORT_CHOICES = [
     ("-start_date", _("Start date, newest first")),
     ("start_date", _("Start date, oldest first")),
@@ -87,6 +92,7 @@ class ExperienceFilter(Criteria):
     sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, label=_("Sort by"), empty_label=None)
 
     default_sort = "-start_date"
+    too_broad = False  # the text is in too many organisations' experiences to be looked for in each
 
     def __init__(self, data=None, queryset=None, **kwargs):
         super().__init__(data, queryset=queryset if queryset is not None else published_experiences(), **kwargs)
@@ -101,6 +107,9 @@ class ExperienceFilter(Criteria):
             return None
         organisations = ranked_ids(self.text, self.queryset.db)
         candidates = self.queryset.filter(organisation__pk__among=organisations)
+        if candidates.count() > MAX_TEXT_CANDIDATES:
+            self.too_broad = True
+            return []
         texts = {}
         for pk, *values in candidates.values_list(
             "pk", "title_fr", "title_en", "objectives_fr", "objectives_en", "results_fr", "results_en"

@@ -386,3 +386,22 @@ def test_a_non_canonical_url_shares_the_canonical_ones_cache_entry(client, direc
     client.get("/en/experiences/?worked_in=SN&role=partner")
     with django_assert_num_queries(0):
         assert client.get("/en/experiences/?worked_in=SN&role=partner&cb=1", follow=True).status_code == 200
+
+
+def test_a_text_in_too_many_experiences_is_refused_with_a_notice(client, directory, monkeypatch):
+    """Bounded work: the text is checked on each experience of the organisations it matches, at most
+    MAX_TEXT_CANDIDATES of them (here 1: "water" is in AIMF's and ANCB's)."""
+    from directory import experience_criteria
+
+    monkeypatch.setattr(experience_criteria, "MAX_TEXT_CANDIDATES", 2)
+    assert set(titles(page(client, "en", {"q": "water"}))) == {WATER, BOARDS}
+    monkeypatch.setattr(experience_criteria, "MAX_TEXT_CANDIDATES", 1)
+    response = page(client, "en", {"q": "water"})
+    assert titles(response) == []
+    assert "is in too many experiences to be looked for in each of them here" in response.content.decode()
+    assert set(titles(page(client, "en", {"q": "schools"}))) == {SCHOOLS}  # one candidate: searched
+
+
+def test_accents_written_as_marks_of_their_own_are_folded(client, directory):
+    Experience.objects.filter(title_en=SCHOOLS).update(title_fr="E\u0301coles de Dakar")  # "É" as E + mark
+    assert set(titles(page(client, "fr", {"q": "écoles"}))) == {SCHOOLS}

@@ -20,11 +20,12 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from experiences.models import Experience, ExperienceCountry, Funding
+from institutions.cache import cache_call, generation
 from institutions.models import Organisation
 from institutions.search import ranked_ids, text_matcher
 from institutions.templatetags.platforma import country_names
 
-from .criteria import Criteria, OrganisationFilter, facet_of, overlapping_q, shown_facets
+from .criteria import Criteria, OrganisationFilter, _cache_get, _cache_set, facet_of, overlapping_q, shown_facets
 
 # Free text is checked on every experience of the organisations whose document matches it, in Python: a word
 # found in more experiences than this (about 2 s of work at 10,000 organisations) is refused with a notice
@@ -161,7 +162,21 @@ class ExperienceFilter(Criteria):
 
     def facet_counts(self):
         """{facet: {value: number of experiences}}: for each value, how many experiences the list would give
-        with it, the other criteria unchanged. One query."""
+        with it, the other criteria unchanged. One query; without any criterion (the list's first page) kept
+        in the cache for the directory's generation (settings.FACET_COUNTS_CACHE), as the organisations'."""
+        years = self.criteria.get("active_from") or self.criteria.get("active_to")
+        if any(self.criteria.get(criterion) for criterion in FACETS) or years or self.text_ids is not None:
+            return self._facet_counts()
+        current = generation() if settings.FACET_COUNTS_CACHE else None
+        key = f"directory:experience-facet-counts:{self.queryset.db}:{current}"
+        counts = cache_call(_cache_get, key) if current is not None else None
+        if counts is None:
+            counts = self._facet_counts()
+            if current is not None:
+                cache_call(_cache_set, key, counts)
+        return counts
+
+    def _facet_counts(self):
         parts = []
         for criterion, facets in FACETS.items():
             experiences = self.narrowed(skip=criterion).order_by().values("pk")

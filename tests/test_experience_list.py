@@ -405,3 +405,24 @@ def test_a_text_in_too_many_experiences_is_refused_with_a_notice(client, directo
 def test_accents_written_as_marks_of_their_own_are_folded(client, directory):
     Experience.objects.filter(title_en=SCHOOLS).update(title_fr="E\u0301coles de Dakar")  # "É" as E + mark
     assert set(titles(page(client, "fr", {"q": "écoles"}))) == {SCHOOLS}
+
+
+@pytest.mark.page_cache
+def test_the_first_pages_facet_counts_are_kept_for_the_generation(directory, django_assert_num_queries):
+    """Without criteria the counts are the same for every visitor until the data changes: read once per
+    directory generation. With a criterion they are counted each time."""
+    from django.http import QueryDict
+
+    from directory.experience_criteria import ExperienceFilter
+    from institutions.cache import bump_generation
+
+    assert ExperienceFilter(QueryDict()).facet_counts()["worked_in"]["BF"] == 1
+    with django_assert_num_queries(0):
+        assert ExperienceFilter(QueryDict()).facet_counts()["worked_in"]["BF"] == 1
+    _experience(directory["benin"], "partner", datetime.date(2015, 1, 1), countries=["BF"], title_en="New")
+    bump_generation()  # what the commit of that change does
+    assert ExperienceFilter(QueryDict()).facet_counts()["worked_in"]["BF"] == 2
+    with django_assert_num_queries(1):
+        ExperienceFilter(QueryDict("role=partner")).facet_counts()
+    with django_assert_num_queries(1):
+        ExperienceFilter(QueryDict("role=partner")).facet_counts()

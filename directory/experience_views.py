@@ -12,13 +12,13 @@ from experiences.models import Experience
 from .criteria import OrganisationFilter, in_language, shared_criteria
 from .experience_criteria import FACETS, SORT_CHOICES, ExperienceFilter
 from .views import (
-    PRINT_LIMIT,
     _page_number,
     _with_query,
     canonical_redirect,
     expanded_facets,
     experience_rows_of,
     facet_toggles,
+    printed_list,
     profile_url_maker,
     result_page,
     search_query,
@@ -106,13 +106,5 @@ def experiences(request):
 
 
 def experiences_print(request):
-    filterset = experience_search(request)
-    ids = list(filterset.result_ids()[: PRINT_LIMIT + 1])
-    ctx = {
-        "filterset": filterset,
-        "criteria": filterset.criteria,
-        "rows": experience_list_rows(ids[:PRINT_LIMIT]),
-        "truncated": len(ids) > PRINT_LIMIT,
-        "limit": PRINT_LIMIT,
-    }
+    ctx = printed_list(experience_search(request), experience_list_rows)
     return render(request, "directory/experiences_print.html", ctx)

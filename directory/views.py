@@ -6,7 +6,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponsePermanentRedirect, QueryDict
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext
@@ -219,25 +219,29 @@ def search(request):
         "suggestion_url": _with_query(here, filterset.querystring(q=corrected)) if corrected else None,
         "links": {name: _with_query(reverse(f"directory:{name}"), query) for name in LINKED_VIEWS},
     }
-    # The experiences list with the criteria it shares with this search.
+    # The experiences list and the statistics with the criteria they share with this search (the sorts of
+    # the two lists differ: none is carried over).
     experiences = shared_criteria(filterset, ExperienceFilter)
     ctx["links"]["experiences"] = _with_query(reverse("directory:experiences"), experiences)
-    statistics = ExperienceFilter(QueryDict(experiences)).querystring(sort=None)
-    ctx["links"]["statistics"] = _with_query(reverse("directory:statistics"), statistics)
+    ctx["links"]["statistics"] = _with_query(reverse("directory:statistics"), experiences)
     return render(request, "directory/search.html", ctx)
 
 
-def print_results(request):
-    filterset = organisation_search(request)
+def printed_list(filterset, rows):
+    """The context of a printed list: every result up to PRINT_LIMIT made into `rows(ids)`, and whether
+    there were more."""
     ids = list(filterset.result_ids()[: PRINT_LIMIT + 1])
-    ctx = {
+    return {
         "filterset": filterset,
         "criteria": filterset.criteria,
-        "rows": result_rows(ids[:PRINT_LIMIT]),
+        "rows": rows(ids[:PRINT_LIMIT]),
         "truncated": len(ids) > PRINT_LIMIT,
         "limit": PRINT_LIMIT,
     }
-    return render(request, "directory/print_results.html", ctx)
+
+
+def print_results(request):
+    return render(request, "directory/print_results.html", printed_list(organisation_search(request), result_rows))
 
 
 class CompetenceRow(NamedTuple):

@@ -270,7 +270,9 @@ def test_the_list_takes_a_fixed_number_of_queries(client, many, params, django_a
 
 
 def test_a_text_search_adds_the_text_queries_only(client, many, django_assert_max_num_queries):
-    with django_assert_max_num_queries(10 + TEXT_QUERIES + 3):
+    """The text adds the organisations' text search, then for its candidate experiences: their number, their
+    texts, their sectors and their countries."""
+    with django_assert_max_num_queries(10 + TEXT_QUERIES + 4):
         response = page(client, "en", {"q": "action"})
     assert response.context["page"].paginator.count == 45
 
@@ -302,11 +304,11 @@ def test_print_view_lists_every_match(client, directory, lang):
 
 
 def test_print_view_is_bounded(client, many, monkeypatch):
-    from directory import experience_views
+    from directory import views
 
-    monkeypatch.setattr(experience_views, "PRINT_LIMIT", 46)
+    monkeypatch.setattr(views, "PRINT_LIMIT", 46)
     assert not client.get("/en/experiences/print/", {"worked_in": "BF"}).context["truncated"]  # 46 match
-    monkeypatch.setattr(experience_views, "PRINT_LIMIT", 45)
+    monkeypatch.setattr(views, "PRINT_LIMIT", 45)
     response = client.get("/en/experiences/print/", {"worked_in": "BF"})
     assert response.context["truncated"]
     assert len(response.context["rows"]) == 45

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import django_filters
 from django.conf import settings
-from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import CharField, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -63,7 +63,7 @@ def published_experiences():
 def funded():
     """The sum of an experience's fundings (0 without any), for sorting."""
     total = Funding.objects.filter(experience=OuterRef("pk")).order_by().values("experience").annotate(s=Sum("amount"))
-    return Coalesce(Subquery(total.values("s")), Value(0), output_field=Experience._meta.get_field("cost"))
+    return Coalesce(Subquery(total.values("s")), Value(0), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
 def criterion_q(criterion, values):

@@ -27,6 +27,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -170,14 +171,19 @@ def criterion_q(criterion, values):
     return Q(pk__in=FacetValue.objects.filter(having).values("organisation_id"))
 
 
-def active_q(year_from, year_to):
-    """Organisations with an experience overlapping [year_from, year_to]; no end date = still going."""
-    experiences = Experience.objects.filter(organisation=OuterRef("pk"))
+def overlapping_q(year_from, year_to):
+    """Experiences overlapping [year_from, year_to] (either may be None); no end date = still going."""
+    overlapping = Q()
     if year_to:
-        experiences = experiences.filter(start_date__lte=datetime.date(year_to, 12, 31))
+        overlapping &= Q(start_date__lte=datetime.date(year_to, 12, 31))
     if year_from:
-        experiences = experiences.filter(Q(end_date__isnull=True) | Q(end_date__gte=datetime.date(year_from, 1, 1)))
-    return Exists(experiences)
+        overlapping &= Q(end_date__isnull=True) | Q(end_date__gte=datetime.date(year_from, 1, 1))
+    return overlapping
+
+
+def active_q(year_from, year_to):
+    """Organisations with an experience overlapping [year_from, year_to]."""
+    return Exists(Experience.objects.filter(overlapping_q(year_from, year_to), organisation=OuterRef("pk")))
 
 
 def experience_count():
@@ -205,24 +211,10 @@ def name_in_language():
     return "sort_name_en" if get_language() == "en" else "sort_name_fr"
 
 
-class OrganisationFilter(django_filters.FilterSet):
-    q = QueryFilter(label=_("Search"))
-    country = _list_filter(_country, _("Country"))
-    kind = _list_filter(_kind, _("Kind of organisation"))
-    sector = _list_filter(_sector, _("Field of competence"))
-    worked_in = _list_filter(_country, _("Worked in"))
-    experience_sector = _list_filter(_sector, _("Sector of an experience"))
-    donor = _list_filter(_positive_int, _("Donor"))
-    role = _list_filter(_role, _("Role in the action"))
-    active_from = _year_filter(_("Active from (year)"))
-    active_to = _year_filter(_("Active until (year)"))
-    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, label=_("Sort by"), empty_label=None)
-
-    def __init__(self, data=None, queryset=None, **kwargs):
-        super().__init__(
-            data, queryset=queryset if queryset is not None else Organisation.objects.published(), **kwargs
-        )
-        self._matching = {}  # matching_ids() by criteria skipped
+class Criteria(django_filters.FilterSet):
+    """What every search reads the same way from its parameters (organisations, experiences): the accepted
+    criteria, their canonical query string, the free text and the sort order. A subclass declares its
+    filters and its default_sort."""
 
     @cached_property
     def criteria(self):
@@ -259,10 +251,6 @@ class OrganisationFilter(django_filters.FilterSet):
         return urlencode(sorted(pairs, key=lambda pair: names.index(pair[0]) if pair[0] in names else len(names)))
 
     @property
-    def default_sort(self):
-        return "relevance" if self.text else "name"
-
-    @property
     def text(self):
         # Text that folds to nothing (control characters, lone accents) is no search: no "relevance" rank.
         q = self.criteria.get("q") or ""
@@ -274,6 +262,36 @@ class OrganisationFilter(django_filters.FilterSet):
         if sort == "relevance" and not self.text:
             sort = None
         return sort or self.default_sort
+
+
+def shared_criteria(filterset, other):
+    """The canonical query string of `other` (a Criteria class) with the criteria of `filterset` that it
+    reads too: how the organisation search and the experiences list link to each other."""
+    return other(QueryDict(filterset.querystring())).querystring()
+
+
+class OrganisationFilter(Criteria):
+    q = QueryFilter(label=_("Search"))
+    country = _list_filter(_country, _("Country"))
+    kind = _list_filter(_kind, _("Kind of organisation"))
+    sector = _list_filter(_sector, _("Field of competence"))
+    worked_in = _list_filter(_country, _("Worked in"))
+    experience_sector = _list_filter(_sector, _("Sector of an experience"))
+    donor = _list_filter(_positive_int, _("Donor"))
+    role = _list_filter(_role, _("Role in the action"))
+    active_from = _year_filter(_("Active from (year)"))
+    active_to = _year_filter(_("Active until (year)"))
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, label=_("Sort by"), empty_label=None)
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        super().__init__(
+            data, queryset=queryset if queryset is not None else Organisation.objects.published(), **kwargs
+        )
+        self._matching = {}  # matching_ids() by criteria skipped
+
+    @property
+    def default_sort(self):
+        return "relevance" if self.text else "name"
 
     corrected = None  # the text searched instead, when the one typed matches nothing (a typo)
 
@@ -430,33 +448,38 @@ class OrganisationFilter(django_filters.FilterSet):
         return _counted(parts[0].union(*parts[1:], all=True)) if parts else {}
 
     def facets(self, expanded=()):
-        """{facet: FacetValues}: the values to show with their counts. Shown: the values some organisation
-        has, and the chosen ones even when none has them; a long facet only its most frequent values (and
-        the chosen ones) unless its criterion is in `expanded`."""
-        counts = self.facet_counts()
-        labels = facet_labels(get_language() or settings.LANGUAGE_CODE)
-        facets = {}
-        for facet, criterion in FACET_CRITERION.items():
-            found = counts.get(facet, {})
-            chosen = {str(v) for v in self.criteria.get(criterion) or [] if facet_of(criterion, v) == facet}
-            vocabulary = labels[facet]
-            available = [value for value in vocabulary if value in found]
-            values = FacetValues(available=len(available), expanded=criterion in expanded)
-            if values.trimmed:
-                top = sorted(available, key=lambda v: -found[v])[:SHORT_FACET]  # stable: ties in facet order
-                shown = top + [v for v in vocabulary if v in chosen and v not in top]
-            else:
-                shown = [v for v in vocabulary if v in found or v in chosen]
-            values.extend(
-                {"value": v, "label": vocabulary[v], "count": found.get(v, 0), "selected": v in chosen} for v in shown
-            )
-            # A chosen value that names nothing (a sector code or donor that does not exist): shown as
-            # typed, last, so every criterion in force can be seen and unticked.
-            values.extend(
-                {"value": v, "label": v, "count": 0, "selected": True} for v in sorted(chosen - vocabulary.keys())
-            )
-            facets[facet] = values
-        return facets
+        """{facet: FacetValues}: the values to show with their counts (see shown_facets)."""
+        return shown_facets(self.facet_counts(), self.criteria, FACET_CRITERION, expanded)
+
+
+def shown_facets(counts, criteria, facet_criterion, expanded=()):
+    """{facet: FacetValues} of these counts ({facet: {value: count}}) for the facets of `facet_criterion`
+    ({facet: criterion}). Shown: the values some result has, and the chosen ones even when none has them;
+    a long facet only its most frequent values (and the chosen ones) unless its criterion is in
+    `expanded`."""
+    labels = facet_labels(get_language() or settings.LANGUAGE_CODE)
+    facets = {}
+    for facet, criterion in facet_criterion.items():
+        found = counts.get(facet, {})
+        chosen = {str(v) for v in criteria.get(criterion) or [] if facet_of(criterion, v) == facet}
+        vocabulary = labels[facet]
+        available = [value for value in vocabulary if value in found]
+        values = FacetValues(available=len(available), expanded=criterion in expanded)
+        if values.trimmed:
+            top = sorted(available, key=lambda v: -found[v])[:SHORT_FACET]  # stable: ties in facet order
+            shown = top + [v for v in vocabulary if v in chosen and v not in top]
+        else:
+            shown = [v for v in vocabulary if v in found or v in chosen]
+        values.extend(
+            {"value": v, "label": vocabulary[v], "count": found.get(v, 0), "selected": v in chosen} for v in shown
+        )
+        # A chosen value that names nothing (a sector code or donor that does not exist): shown as
+        # typed, last, so every criterion in force can be seen and unticked.
+        values.extend(
+            {"value": v, "label": v, "count": 0, "selected": True} for v in sorted(chosen - vocabulary.keys())
+        )
+        facets[facet] = values
+    return facets
 
 
 class ResultIds:

@@ -33,6 +33,7 @@ from institutions.models import Competence, Organisation, Sector
 
 from . import export_files
 from .criteria import experience_counts, in_language
+from .experience_views import experience_search
 from .limits import limit_expensive
 from .views import organisation_search
 
@@ -366,6 +367,27 @@ def export(request, dataset, fmt):
     if len(ids) <= limit:
         return _stream(request, dataset, fmt, ids)
     if build and _whole_directory(organisations):  # older than the data, but the only whole copy
+        return redirect("directory:download", dataset=dataset.name, fmt=fmt)
+    ctx = {"limit": limit, "files": files_for_page(translation.get_language())}
+    return render(request, "directory/export_too_large.html", ctx, status=400)
+
+
+@limit_expensive
+def export_experience_list(request, fmt):
+    """The experiences list's results, in its order, as the experiences dataset: made now up to
+    EXPORT_STREAM_LIMIT rows; the whole directory's file when no criterion narrows the list (as `export`);
+    otherwise a page saying why there is no file and what to do."""
+    dataset = DATASETS["experiences"]
+    limit = settings.EXPORT_STREAM_LIMIT
+    filterset = experience_search(request)
+    build = export_files.current()
+    whole = build is not None and not filterset.criteria_pairs  # every experience: the file has them all
+    if whole and build.fresh:
+        return redirect("directory:download", dataset=dataset.name, fmt=fmt)
+    ids = list(filterset.result_ids()[: limit + 1])
+    if len(ids) <= limit:
+        return _stream(request, dataset, fmt, ids)
+    if whole:  # older than the data, but the only whole copy
         return redirect("directory:download", dataset=dataset.name, fmt=fmt)
     ctx = {"limit": limit, "files": files_for_page(translation.get_language())}
     return render(request, "directory/export_too_large.html", ctx, status=400)

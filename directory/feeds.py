@@ -1,11 +1,14 @@
 """RSS 2.0 and Atom feeds of the newest/updated organisations matching the search page's criteria."""
 
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, Stylesheet
+from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.xmlutils import SimplerXMLGenerator
@@ -14,6 +17,7 @@ from experiences.models import Experience
 from institutions.formatting import country_names
 from institutions.models import Competence
 
+from .experience_views import experience_list_rows, experience_search
 from .views import LONG_TEXT, organisation_search, profile_url_maker
 
 FEED_SIZE = 50
@@ -114,3 +118,60 @@ class OrganisationsFeed(Feed):
 class OrganisationsAtomFeed(OrganisationsFeed):
     feed_type = StyledAtom1Feed
     subtitle = OrganisationsFeed.description
+
+
+class ExperiencesFeed(Feed):
+    """The newest and most recently updated experiences matching the experiences list's criteria."""
+
+    feed_type = StyledRssFeed
+    description_template = "directory/feed_experience_description.html"
+    stylesheets = OrganisationsFeed.stylesheets
+
+    def get_object(self, request):
+        filterset = experience_search(request)
+        filterset.absolute_uri = request.build_absolute_uri
+        return filterset
+
+    def title(self, filterset):
+        return _("Platforma – experiences updated recently")
+
+    def link(self, filterset):
+        query = filterset.querystring()
+        return reverse("directory:experiences") + (f"?{query}" if query else "")
+
+    def description(self, filterset):
+        return _("The newest and most recently updated experiences matching this search.")
+
+    def items(self, filterset):
+        updated = dict(filterset.narrowed().order_by("-updated", "-pk").values_list("pk", "updated")[:FEED_SIZE])
+        return [
+            SimpleNamespace(
+                row=row,
+                updated=updated[row.experience.pk],
+                guid=f"{filterset.absolute_uri(row.url)}-updated-{updated[row.experience.pk].isoformat()}",
+            )
+            for row in experience_list_rows(list(updated))
+        ]
+
+    def item_title(self, item):
+        return escape(item.row.experience.title.text)  # readers show titles as HTML (Django ticket #6533)
+
+    def item_link(self, item):
+        return item.row.url
+
+    def item_guid(self, item):
+        return item.guid
+
+    def item_guid_is_permalink(self, item):
+        return False
+
+    def item_updateddate(self, item):
+        return item.updated
+
+    def item_pubdate(self, item):
+        return item.updated
+
+
+class ExperiencesAtomFeed(ExperiencesFeed):
+    feed_type = StyledAtom1Feed
+    subtitle = ExperiencesFeed.description

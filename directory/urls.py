@@ -2,7 +2,7 @@ from django.urls import path
 
 from institutions.cache import cache_public_page
 
-from . import exports, feeds, views
+from . import experience_views, exports, feeds, statistics_views, views
 from .limits import limit_expensive
 
 app_name = "directory"
@@ -29,6 +29,42 @@ urlpatterns = [
          name="export_experiences_xlsx"),
     path("export-experiences.json", exports.export, {"dataset": "experiences", "fmt": "json"},
          name="export_experiences_json"),
+    # The experiences list, with its print view, feeds and exports (directory/experience_views.py).
+    path(
+        "experiences/",
+        cache_public_page(key=experience_views.canonical_experience_search)(experience_views.experiences),
+        name="experiences",
+    ),
+    path(
+        "experiences/print/",
+        cache_public_page(key=experience_views.experience_criteria_key)(
+            limit_expensive(experience_views.experiences_print)
+        ),
+        name="experiences_print",
+    ),
+    path(
+        "experiences/feed/rss/",
+        cache_public_page(key=experience_views.experience_criteria_key)(feeds.ExperiencesFeed()),
+        name="experiences_feed_rss",
+    ),
+    path(
+        "experiences/feed/atom/",
+        cache_public_page(key=experience_views.experience_criteria_key)(feeds.ExperiencesAtomFeed()),
+        name="experiences_feed_atom",
+    ),
+    path("experiences/export.csv", exports.export_experience_list, {"fmt": "csv"}, name="experiences_csv"),
+    path("experiences/export.xlsx", exports.export_experience_list, {"fmt": "xlsx"}, name="experiences_xlsx"),
+    path("experiences/export.json", exports.export_experience_list, {"fmt": "json"}, name="experiences_json"),
+    path(
+        "statistics/",
+        cache_public_page(key=statistics_views.canonical_statistics)(statistics_views.statistics_page),
+        name="statistics",
+    ),
+    path(
+        "statistics.csv",
+        cache_public_page(key=statistics_views.statistics_key)(statistics_views.statistics_csv),
+        name="statistics_csv",
+    ),
     path("downloads/<slug:dataset>.<slug:fmt>", exports.download, name="download"),
     path("organisations/<slug:slug>/", cache_public_page(key=views.no_criteria_key)(views.profile), name="profile"),
     path(

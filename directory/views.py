@@ -26,7 +26,9 @@ from .criteria import (
     facet_labels,
     facet_of,
     in_language,
+    shared_criteria,
 )
+from .experience_criteria import ExperienceFilter
 from .translated import Translated, translated_field
 
 PAGE_SIZE = 20
@@ -49,9 +51,9 @@ def with_competences(queryset):
     return queryset.prefetch_related(Prefetch("competences", queryset=competences.order_by("rank", "id")))
 
 
-def expanded_facets(request):
+def expanded_facets(request, criteria=CRITERION_FACETS):
     """The facets the visitor opened in full (`more`, repeatable, by criterion name); others ignored."""
-    return sorted(name for name in set(request.GET.getlist("more")) if name in CRITERION_FACETS)
+    return sorted(name for name in set(request.GET.getlist("more")) if name in criteria)
 
 
 def canonical_query(request, filterset=None):
@@ -66,7 +68,12 @@ def canonical_search(request):
     """A search URL not written canonically (`?q=&sort=name&active_from=`, `?cb=123`, values in another
     order) is answered with a 301 to its canonical form, so shared links and the page cache see one URL
     per search. Returns None when the URL is already canonical (and notes it for the page cache key)."""
-    query = canonical_query(request)
+    return canonical_redirect(request, canonical_query(request))
+
+
+def canonical_redirect(request, query):
+    """A 301 to this canonical query string when the request's is written otherwise; else None, and the
+    query noted for the page cache key."""
     if request.META.get("QUERY_STRING", "") != query:
         return HttpResponsePermanentRedirect(_with_query(request.path, query))
     request.canonical_query = query
@@ -162,7 +169,7 @@ def facet_toggles(here, filterset, facets, expanded):
     (full: true), or only the most frequent ones again; back to the facet itself (#facet-<criterion>)."""
     toggles = dict.fromkeys(CRITERION_FACETS)
     for criterion, names in CRITERION_FACETS.items():
-        lists = [facets[name] for name in names]
+        lists = [facets[name] for name in names if name in facets]  # the experiences list has fewer
         if not any(values.long for values in lists):
             continue
         if criterion in expanded:
@@ -212,13 +219,12 @@ def active_filters(here, filterset, expanded):
     return chips
 
 
-def search(request):
-    filterset = organisation_search(request)
-    expanded = expanded_facets(request)
+def result_page(request, filterset, expanded, here, rows):
+    """The page of results the request asks for (its object_list made into `rows(ids)`), with the links
+    to the other pages: the context the search pages share."""
     paginator = Paginator(filterset.result_ids(), PAGE_SIZE)
     page = paginator.get_page(_page_number(request.GET.get("page")))
-    page.object_list = result_rows(list(page.object_list))
-    here = reverse("directory:search")
+    page.object_list = rows(list(page.object_list))
 
     def page_url(number):
         return _with_query(here, search_query(filterset, expanded, page=number if number > 1 else None))
@@ -227,22 +233,31 @@ def search(request):
         {"number": n, "url": page_url(n), "current": n == page.number} if isinstance(n, int) else {"gap": True}
         for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     ]
+    return {
+        "page": page,
+        "page_links": page_links,
+        "previous_url": page_url(page.number - 1) if page.has_previous() else None,
+        "next_url": page_url(page.number + 1) if page.has_next() else None,
+    }
+
+
+def search(request):
+    filterset = organisation_search(request)
+    expanded = expanded_facets(request)
+    here = reverse("directory:search")
+    pages = result_page(request, filterset, expanded, here, result_rows)
     facets = filterset.facets(expanded)
     query = filterset.querystring()
     corrected = filterset.corrected
-    chips = active_filters(here, filterset, expanded)
-    front = not query and page.number == 1
+    front = not query and pages["page"].number == 1
     ctx = {
         "filterset": filterset,
         "criteria": filterset.criteria,
         "front": front,
         "counts": directory_counts() if front else None,
         "contact_email": settings.CONTACT_EMAIL,
-        "chips": chips,
-        "page": page,
-        "page_links": page_links,
-        "previous_url": page_url(page.number - 1) if page.has_previous() else None,
-        "next_url": page_url(page.number + 1) if page.has_next() else None,
+        "chips": active_filters(here, filterset, expanded),
+        **pages,
         "facets": facets,
         "facet_toggles": facet_toggles(here, filterset, facets, expanded),
         "expanded": expanded,
@@ -253,20 +268,29 @@ def search(request):
         "suggestion_url": _with_query(here, filterset.querystring(q=corrected)) if corrected else None,
         "links": {name: _with_query(reverse(f"directory:{name}"), query) for name in LINKED_VIEWS},
     }
+    # The experiences list and the statistics with the criteria they share with this search (the sorts of
+    # the two lists differ: none is carried over).
+    experiences = shared_criteria(filterset, ExperienceFilter)
+    ctx["links"]["experiences"] = _with_query(reverse("directory:experiences"), experiences)
+    ctx["links"]["statistics"] = _with_query(reverse("directory:statistics"), experiences)
     return render(request, "directory/search.html", ctx)
 
 
-def print_results(request):
-    filterset = organisation_search(request)
+def printed_list(filterset, rows):
+    """The context of a printed list: every result up to PRINT_LIMIT made into `rows(ids)`, and whether
+    there were more."""
     ids = list(filterset.result_ids()[: PRINT_LIMIT + 1])
-    ctx = {
+    return {
         "filterset": filterset,
         "criteria": filterset.criteria,
-        "rows": result_rows(ids[:PRINT_LIMIT]),
+        "rows": rows(ids[:PRINT_LIMIT]),
         "truncated": len(ids) > PRINT_LIMIT,
         "limit": PRINT_LIMIT,
     }
-    return render(request, "directory/print_results.html", ctx)
+
+
+def print_results(request):
+    return render(request, "directory/print_results.html", printed_list(organisation_search(request), result_rows))
 
 
 class CompetenceRow(NamedTuple):
@@ -317,43 +341,47 @@ def competence_rows(organisation):
 
 
 def experience_rows(organisation):
-    """The organisation's experiences, newest first, as ExperienceRows: four queries of plain values (the
-    experiences, then the sectors, countries and fundings of all of them), however many there are. Model
-    instances and prefetches cost the profile more than its queries did."""
+    """The organisation's experiences, newest first, as ExperienceRows (see experience_rows_of)."""
+    experiences = organisation.experiences.order_by("-start_date", "id")
+    return list(experience_rows_of(experiences, {"experience__organisation": organisation}).values())
+
+
+def experience_rows_of(experiences, related):
+    """{id: ExperienceRow} of these experiences, in their order: four queries of plain values (the
+    experiences, then the sectors, countries and fundings of all of them, `related` being the filter that
+    selects those rows), however many there are. Model instances and prefetches cost the profile more than
+    its queries did."""
     language = get_language() or "fr"
-    of_organisation = {"experience__organisation": organisation}
     sectors, countries, fundings = defaultdict(list), defaultdict(list), defaultdict(list)
-    sector_rows = Experience.sectors.through.objects.filter(**of_organisation).order_by("sector__code")
+    sector_rows = Experience.sectors.through.objects.filter(**related).order_by("sector__code")
     for pk, *names in sector_rows.values_list("experience_id", "sector__name_fr", "sector__name_en"):
         sectors[pk].append(in_language(names, language))
     names_of_countries = country_names(language)
-    country_rows = ExperienceCountry.objects.filter(**of_organisation).order_by("id")
+    country_rows = ExperienceCountry.objects.filter(**related).order_by("id")
     for pk, code in country_rows.values_list("experience_id", "country"):
         countries[pk].append(names_of_countries.get(code, code))
-    funding_rows = Funding.objects.filter(**of_organisation).order_by("id")
+    funding_rows = Funding.objects.filter(**related).order_by("id")
     for pk, acronym, name_fr, name_en, amount in funding_rows.values_list(
         "experience_id", "donor__acronym", "donor__name_fr", "donor__name_en", "amount"
     ):
         fundings[pk].append(FundingRow(acronym, in_language((name_fr, name_en), language), amount))
     roles = dict(Experience.Role.choices)
-    rows = []
-    for values in organisation.experiences.order_by("-start_date", "id").values(*EXPERIENCE_FIELDS):
+    rows = {}
+    for values in experiences.values(*EXPERIENCE_FIELDS):
         texts = SimpleNamespace(**values)
         pk = values["id"]
-        rows.append(
-            ExperienceRow(
-                pk=pk,
-                title=translated_field(texts, "title"),
-                objectives=translated_field(texts, "objectives"),
-                results=translated_field(texts, "results"),
-                sectors=sectors[pk],
-                countries=countries[pk],
-                cost=values["cost"],
-                role=str(roles.get(values["role"], values["role"])),
-                fundings=fundings[pk],
-                start_date=values["start_date"],
-                end_date=values["end_date"],
-            )
+        rows[pk] = ExperienceRow(
+            pk=pk,
+            title=translated_field(texts, "title"),
+            objectives=translated_field(texts, "objectives"),
+            results=translated_field(texts, "results"),
+            sectors=sectors[pk],
+            countries=countries[pk],
+            cost=values["cost"],
+            role=str(roles.get(values["role"], values["role"])),
+            fundings=fundings[pk],
+            start_date=values["start_date"],
+            end_date=values["end_date"],
         )
     return rows
 

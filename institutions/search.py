@@ -8,6 +8,7 @@ Public interface (what the search pages call):
 - `suggestion(q, using="default") -> str | None`: q with each word that matches nothing replaced by the most
   similar word of the directory ("ouagadogou" -> "ouagadougou"); None when every word matches, nothing is
   similar enough, or on SQLite.
+- `text_matcher(q) -> (texts -> bool)`: the same match, on texts that are not a document (experiences).
 - `clean_query(q)`: q folded (accents and case) and cut at a word when over-long; the one place that bounds
   a query.
 
@@ -426,6 +427,51 @@ def _ranked(q, using):
 def ranked_ids(q, using="default"):
     """Ids of every organisation matching q, most relevant first (see the module's docstring)."""
     return [pk for pk, _band in _ranked(q, using)]
+
+
+_WRITTEN_WORD = re.compile(r"(?:\w|[\u0300-\u036f])+")  # a word before folding: its accents may be marks of their own
+
+
+def text_matcher(q):
+    """A test `texts -> bool`: do these texts match q as ranked_ids matches a document (same folding, stems
+    in French or English, "or", -word and quoted phrases)? For lists whose rows have no document of their own
+    (the experiences list), checked on the rows of the organisations ranked_ids found."""
+
+    def stems(words):
+        return [" " + " ".join(language) + " " for language in _stemmed(words)]
+
+    groups = [
+        [(stems(term.words), term.excluded) for term in group] for group in _terms(_JOINED.sub(" ", clean_query(q)))
+    ]
+
+    known = {}  # a word as written -> the (French stem, English stem) of each word it folds to
+
+    def document_stems(texts):
+        # Folded and stemmed word by word, each distinct word once: the same words come back row after row
+        # (folding whole texts was most of the time).
+        words = _WRITTEN_WORD.findall(" ".join(text for text in texts if text))
+        unknown = list({word for word in words if word not in known})
+        if unknown:
+            folded = [_WORD.findall(fold(word)) for word in unknown]
+            flat = [part for parts in folded for part in parts]
+            stemmed = iter(zip(*_stemmed(flat), strict=True)) if flat else iter(())
+            for word, parts in zip(unknown, folded, strict=True):
+                known[word] = [next(stemmed) for _part in parts]
+        pairs = [pair for word in words for pair in known[word]]
+        return [" " + " ".join(pair[language] for pair in pairs) + " " for language in (0, 1)]
+
+    def matches(texts):
+        document = document_stems(texts)
+
+        def found(term):  # a word, or a phrase's words in a row, in the French or the English stems
+            return any(phrase in text for phrase, text in zip(term, document, strict=True))
+
+        return any(
+            any(not excluded for _term, excluded in group) and all(found(term) != excluded for term, excluded in group)
+            for group in groups
+        )
+
+    return matches
 
 
 # --- keeping it up to date --------------------------------------------------------------------------

@@ -1,0 +1,199 @@
+"""The search criteria of the experiences list (/<lang>/experiences/): the organisation search's criteria
+(directory/criteria.py: the same parameters, read by the same filters) applied to each experience.
+
+An experience-level criterion (worked_in, experience_sector, donor, role, active years) is matched by the
+experience itself: "worked in BF with donor X" lists the experiences in BF funded by X, not every
+experience of an organisation that has one in BF and another funded by X. Organisation-level criteria
+(country, kind) are the experience's organisation's. Only published organisations' experiences are listed.
+
+A facet count is the number of experiences the list would give with that value, the other criteria
+unchanged (a facet ignores its own criterion, as OrganisationFilter.facet_counts): one GROUP BY per facet
+over the experience's own tables, sent together as one UNION ALL query.
+"""
+
+from functools import cached_property
+
+import django_filters
+from django.conf import settings
+from django.db.models import CharField, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from experiences.models import Experience, ExperienceCountry, Funding
+from institutions.cache import cache_call, generation
+from institutions.formatting import country_names
+from institutions.models import Organisation
+from institutions.search import ranked_ids, text_matcher
+
+from .criteria import Criteria, OrganisationFilter, _cache_get, _cache_set, facet_of, overlapping_q, shown_facets
+
+# Free text is checked on every experience of the organisations whose document matches it, in Python: a word
+# found in more experiences than this (about 2 s of work at 10,000 organisations) is refused with a notice
+# rather than left to hold a worker. An index of experiences would lift it (README, "Experiences list").
+MAX_TEXT_CANDIDATES = 50_000
+
+SORT_CHOICES = [
+    ("-start_date", _("Start date, newest first")),
+    ("start_date", _("Start date, oldest first")),
+    ("-end_date", _("End date, latest first")),
+    ("-cost", _("Cost, highest first")),
+    ("-funded", _("Amount funded, highest first")),
+]
+
+# criterion -> {facet: the experience's value for it, as a path from the table the facet is counted in}
+FACETS = {
+    "country": {"country": (Experience, "organisation__country")},
+    "kind": {"kind": (Experience, "organisation__kind")},
+    "worked_in": {"worked_in": (ExperienceCountry, "country")},
+    "experience_sector": {
+        "experience_sector": (Experience.sectors.through, "sector__code"),
+        "experience_sector_category": (Experience.sectors.through, "sector__category__code"),
+    },
+    "donor": {"donor": (Funding, "donor_id")},
+    "role": {"role": (Experience, "role")},
+}
+FACET_CRITERION = {facet: criterion for criterion, facets in FACETS.items() for facet in facets}
+
+
+def published_experiences():
+    """THE experiences the public may see: those of published organisations."""
+    return Experience.objects.filter(organisation__in=Organisation.objects.published())
+
+
+def funded():
+    """The sum of an experience's fundings (0 without any), for sorting."""
+    total = Funding.objects.filter(experience=OuterRef("pk")).order_by().values("experience").annotate(s=Sum("amount"))
+    return Coalesce(Subquery(total.values("s")), Value(0), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def criterion_q(criterion, values):
+    """Experiences having one of these values of a facet criterion (their own value, or their
+    organisation's for country and kind); `values` is not empty."""
+    having = Q()
+    for value in values:
+        model, path = FACETS[criterion][facet_of(criterion, value)]
+        having |= Q(**{path: value})
+    if model is Experience:
+        return having
+    # A value in a table of its own (countries, sectors, fundings): the experiences having a matching row.
+    return Q(pk__in=model.objects.filter(having).values("experience_id"))
+
+
+class ExperienceFilter(Criteria):
+    # The organisation search's own filters: one definition of each parameter and how it is read.
+    q = OrganisationFilter.base_filters["q"]
+    country = OrganisationFilter.base_filters["country"]
+    kind = OrganisationFilter.base_filters["kind"]
+    worked_in = OrganisationFilter.base_filters["worked_in"]
+    experience_sector = OrganisationFilter.base_filters["experience_sector"]
+    donor = OrganisationFilter.base_filters["donor"]
+    role = OrganisationFilter.base_filters["role"]
+    active_from = OrganisationFilter.base_filters["active_from"]
+    active_to = OrganisationFilter.base_filters["active_to"]
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, label=_("Sort by"), empty_label=None)
+
+    default_sort = "-start_date"
+    too_broad = False  # the text is in too many organisations' experiences to be looked for in each
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        super().__init__(data, queryset=queryset if queryset is not None else published_experiences(), **kwargs)
+
+    @cached_property
+    def text_ids(self):
+        """Ids of the experiences whose own texts match the free text (None without text): title, objectives
+        and results, sector codes and names, countries, in both languages. Looked for among the experiences
+        of the organisations the text search finds (an organisation's document holds its experiences'
+        texts, so none is missed), matched as that search matches (institutions.search.text_matcher)."""
+        if not self.text:
+            return None
+        organisations = ranked_ids(self.text, self.queryset.db)
+        candidates = self.queryset.filter(organisation__pk__among=organisations)
+        if candidates.count() > MAX_TEXT_CANDIDATES:
+            self.too_broad = True
+            return []
+        texts = {}
+        for pk, *values in candidates.values_list(
+            "pk", "title_fr", "title_en", "objectives_fr", "objectives_en", "results_fr", "results_en"
+        ):
+            texts[pk] = values
+        of_candidates = {"experience__in": candidates.values("pk")}
+        for pk, *names in Experience.sectors.through.objects.filter(**of_candidates).values_list(
+            "experience_id", "sector__code", "sector__name_fr", "sector__name_en"
+        ):
+            texts[pk] += names
+        country_names_by_language = [country_names(code) for code, _name in settings.LANGUAGES]
+        for pk, code in ExperienceCountry.objects.filter(**of_candidates).values_list("experience_id", "country"):
+            texts[pk] += [names[code] for names in country_names_by_language if code in names]
+        matches = text_matcher(self.text)
+        return [pk for pk, values in texts.items() if matches(values)]
+
+    def narrowed(self, skip=None):
+        """Published experiences matching every criterion except `skip` (a facet ignores its own)."""
+        queryset = self.queryset.all()
+        for criterion in FACETS:
+            if criterion != skip and self.criteria.get(criterion):
+                queryset = queryset.filter(criterion_q(criterion, self.criteria[criterion]))
+        start, end = self.criteria.get("active_from"), self.criteria.get("active_to")
+        if start or end:
+            queryset = queryset.filter(overlapping_q(start, end))
+        if self.text_ids is not None:
+            queryset = queryset.filter(pk__among=self.text_ids)
+        return queryset
+
+    def filter_queryset(self, queryset):
+        """The results in the order asked; ties (and experiences without a cost or an end) last, by id."""
+        queryset = self.narrowed()
+        sort = self.sort_order
+        if sort == "-funded":
+            return queryset.annotate(funded=funded()).order_by("-funded", "-start_date", "pk")
+        if sort == "-cost":
+            return queryset.order_by(F("cost").desc(nulls_last=True), "-start_date", "pk")
+        if sort == "-end_date":  # no end date: still going, so the latest
+            return queryset.order_by(F("end_date").desc(nulls_first=True), "-start_date", "pk")
+        if sort == "start_date":
+            return queryset.order_by("start_date", "pk")
+        return queryset.order_by("-start_date", "pk")
+
+    def result_ids(self):
+        return self.qs.values_list("pk", flat=True)
+
+    def count(self):
+        return self.narrowed().count()
+
+    def facet_counts(self):
+        """{facet: {value: number of experiences}}: for each value, how many experiences the list would give
+        with it, the other criteria unchanged. One query; without any criterion (the list's first page) kept
+        in the cache for the directory's generation (settings.FACET_COUNTS_CACHE), as the organisations'."""
+        years = self.criteria.get("active_from") or self.criteria.get("active_to")
+        if any(self.criteria.get(criterion) for criterion in FACETS) or years or self.text_ids is not None:
+            return self._facet_counts()
+        current = generation() if settings.FACET_COUNTS_CACHE else None
+        key = f"directory:experience-facet-counts:{self.queryset.db}:{current}"
+        counts = cache_call(_cache_get, key) if current is not None else None
+        if counts is None:
+            counts = self._facet_counts()
+            if current is not None:
+                cache_call(_cache_set, key, counts)
+        return counts
+
+    def _facet_counts(self):
+        parts = []
+        for criterion, facets in FACETS.items():
+            experiences = self.narrowed(skip=criterion).order_by().values("pk")
+            for facet, (model, path) in facets.items():
+                experience = "pk" if model is Experience else "experience_id"
+                # A plain QuerySet: modeltranslation's (Experience.objects) may reorder the columns, and a
+                # UNION pairs them by position.
+                rows = QuerySet(model).filter(**{f"{experience}__in": experiences})
+                rows = rows.annotate(facet=Value(facet, output_field=CharField()), facet_value=Cast(path, CharField()))
+                rows = rows.values_list("facet", "facet_value").annotate(n=Count(experience, distinct=True))
+                parts.append(rows.order_by())
+        counts = {}
+        for facet, value, n in parts[0].union(*parts[1:], all=True).order_by():
+            if value:
+                counts.setdefault(facet, {})[value] = n
+        return counts
+
+    def facets(self, expanded=()):
+        """{facet: FacetValues}: the values to show with their counts (criteria.shown_facets)."""
+        return shown_facets(self.facet_counts(), self.criteria, FACET_CRITERION, expanded)

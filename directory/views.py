@@ -58,7 +58,10 @@ def expanded_facets(request, criteria=CRITERION_FACETS):
 
 def canonical_query(request, filterset=None):
     """The one way to write this search's query string: criteria in force (empty and default values left
-    out, values sorted), then the page and the facets opened in full."""
+    out, values sorted), then the page and the facets opened in full. No query string is written one way
+    only (the first page, the most visited, needs no filterset for that)."""
+    if not request.META.get("QUERY_STRING") and filterset is None:
+        return ""
     filterset = filterset or organisation_search(request)
     page = _page_number(request.GET.get("page"))
     return search_query(filterset, expanded_facets(request), page=page if page > 1 else None)
@@ -82,7 +85,7 @@ def canonical_redirect(request, query):
 
 def criteria_key(request):
     """Pages that follow the search's criteria (print view, feeds) are cached under their canonical form."""
-    request.canonical_query = organisation_search(request).querystring()
+    request.canonical_query = organisation_search(request).querystring() if request.GET else ""
 
 
 def no_criteria_key(request):

@@ -53,11 +53,15 @@ MAX_QUERY_LENGTH = 200  # characters kept from `q`: longer input is cut at a wor
 MAX_SUGGESTED_WORDS = 8  # suggestion(): words looked up, each one or two indexed queries
 
 _WORD = re.compile(r"\w+")
+_LONE_DASHES = re.compile(r"-+(?!\w)")
+_DASHES = re.compile(r"-{2,}")
 
 
 def clean_query(q):
     """The folded query, cut sensibly: a pasted 5,000-character text is not a search."""
-    q = fold(q)
+    # A "-" excludes the word it starts; one that starts none excludes nothing, and many of them overflow
+    # PostgreSQL's websearch parser ("tsquery stack too small": a 500). "--word" is "-word".
+    q = _LONE_DASHES.sub(" ", _DASHES.sub("-", fold(q)))
     if len(q) > MAX_QUERY_LENGTH:
         q = q[:MAX_QUERY_LENGTH].rsplit(" ", 1)[0] if " " in q[:MAX_QUERY_LENGTH] else q[:MAX_QUERY_LENGTH]
     return q

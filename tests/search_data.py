@@ -12,8 +12,8 @@ from institutions.models import Competence, Organisation, Sector, SectorCategory
 # Queries a free-text search adds to a page: on SQLite two (the matches, then which of them are published);
 # on PostgreSQL one statement after SET LOCAL (institutions.search._id_arrays), which inside a test's
 # transaction also takes a savepoint, its release and the restore of the setting (2 in production, where no
-# transaction is open); which matches are published comes from their bitmap (directory/criteria.py).
-TEXT_QUERIES = 5 if connection.vendor == "postgresql" else 2
+# transaction is open), then the bitmap of the published organisations (directory/criteria.py): 6.
+TEXT_QUERIES = 6 if connection.vendor == "postgresql" else 2
 
 
 def _sector(code, fr, en, category):

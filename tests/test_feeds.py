@@ -9,6 +9,7 @@ import feedparser
 import pytest
 from django.contrib.staticfiles import finders
 
+from institutions.facets import rebuild_facet_values
 from institutions.models import Organisation
 from institutions.search import refresh_search_documents
 from tests.search_data import TEXT_QUERIES
@@ -69,6 +70,7 @@ def test_feed_query_count_does_not_grow_with_items(client, directory, django_ass
         [Organisation(name_fr=f"Zébulon {n:02}", slug=f"zebulon-{n:02}", country="BE") for n in range(size)]
     )
     refresh_search_documents(Organisation.objects.all())
+    rebuild_facet_values()  # bulk writes send no signals (on PostgreSQL the published ones are a facet value)
     with django_assert_max_num_queries(3 + TEXT_QUERIES):
         _, feed = parse(client, "/fr/feed/rss/", {"q": "zébulon"})
     assert len(feed.entries) == size

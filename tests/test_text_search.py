@@ -10,7 +10,7 @@ from django.db import transaction
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation, SearchEntry, Sector, SectorCategory
-from institutions.search import ranked_ids, suggestion
+from institutions.search import clean_query, ranked_ids, suggestion
 
 postgresql_only = pytest.mark.postgresql
 
@@ -262,3 +262,12 @@ def test_bulk_refresh_search_command(demo):
         call_command("refresh_search", stdout=quiet)
     assert found("quokka") == [AIMF]
     assert SearchEntry.objects.filter(document__contains="quokka").count() == 1
+
+
+@pytest.mark.parametrize("q", ["- " * 100, "-" * 150, "eau - - -", "--eau"])
+def test_dashes_that_exclude_no_word_are_no_error(client, directory, q):
+    """Many "-" starting no word overflowed PostgreSQL's websearch parser ("tsquery stack too small"): a 500
+    on both search pages. A dash that starts no word excludes nothing, so it is dropped; "--eau" is "-eau"."""
+    for url in ("/fr/", "/fr/experiences/"):
+        assert client.get(url, {"q": q}, follow=True).status_code == 200, url
+    assert clean_query("--eau") == "-eau" and clean_query("eau - -").split() == ["eau"]

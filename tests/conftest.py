@@ -130,7 +130,11 @@ def _demo_in_module(django_db_setup, django_db_blocker):
     """The demo data (manage.py load_demo), loaded once for the module that asks for it, in a transaction
     rolled back after the module's last test. Its rows stay until then: the tests that ask for it come last
     in theirs. (A worker of `make test` given part of a module loads it for its part.)"""
+    from institutions.models import Sector
+
     with django_db_blocker.unblock(), transaction.atomic():
+        if not Sector.objects.exists():  # a transactional test emptied the database earlier in this worker
+            call_command("load_sectors", stdout=io.StringIO())
         call_command("load_demo", stdout=io.StringIO())
         with django_db_blocker.block():
             yield

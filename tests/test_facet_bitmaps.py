@@ -119,9 +119,7 @@ def test_bitmap_counts_equal_group_by_counts(values, monkeypatch, settings, data
         params["q"] = q
     if data.draw(st.booleans()):
         params["active_from"] = str(data.draw(st.integers(2000, 2020)))
-    from_bitmaps = facet_counts(params, True, monkeypatch)
-    assert from_bitmaps == facet_counts(params, False, monkeypatch), params
-    assert from_bitmaps or params.get("q") or "IS" in params.get("country", []), "some value is counted"
+    assert facet_counts(params, True, monkeypatch) == facet_counts(params, False, monkeypatch), params
 
 
 def test_the_demo_data_has_bitmaps_as_its_facet_values_say(demo):

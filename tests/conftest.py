@@ -317,6 +317,27 @@ def browser():
         browser.close()
 
 
+SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 900}}
+LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(size, lang="en", javascript=True): a new page in a browser of that size ("phone", "laptop") speaking
+    that language. Every page opened is closed after the test, whether it passed or not: a page left open keeps
+    connections to the live server that outlive the test."""
+    contexts = []
+
+    def open_page(size, lang="en", javascript=True):
+        context = browser.new_context(viewport=SIZES[size], locale=LOCALES[lang], java_script_enabled=javascript)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="en-GB")

@@ -47,12 +47,10 @@ def test_print_shows_web_addresses_only(page, live_server, demo_live):
 @pytest.mark.parametrize(
     "path", ["/fr/organisations/aimf/print/", "/en/organisations/aimf/print/", "/fr/print/", "/en/print/"]
 )
-def test_print_views_fit_a_phone(browser, live_server, demo_live, path):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
+def test_print_views_fit_a_phone(open_page, live_server, demo_live, path):
+    page = open_page("phone")
     page.goto(live_server.url + path)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    context.close()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"] == 390
 
 
 def test_profile_link_goes_back_to_the_visitors_search(page, live_server, demo_live):

@@ -12,31 +12,12 @@ from tests.test_browser import assert_no_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1366, "height": 900}
-SIZES = {"phone": PHONE, "laptop": LAPTOP}
-LOCALES = {"fr": "fr-FR", "en": "en-GB"}
 WORDS = {
     "fr": {"box": "Rechercher des organisations", "search": "Rechercher", "filters": "Filtres", "lyon": "Ville de Lyon",
            "remove": "Retirer Pays : France"},
     "en": {"box": "Search organisations", "search": "Search", "filters": "Filters", "lyon": "City of Lyon",
            "remove": "Remove Country: France"},
 }  # fmt: skip
-
-
-@pytest.fixture
-def open_page(browser):
-    """open_page(size, lang="en", javascript=True): a new page of that size in a browser speaking that language."""
-    contexts = []
-
-    def open_page(size, lang="en", javascript=True):
-        context = browser.new_context(viewport=SIZES[size], locale=LOCALES[lang], java_script_enabled=javascript)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def first_result(page):
@@ -64,7 +45,7 @@ def test_on_a_phone_the_first_result_is_in_the_first_screen_after_a_search(open_
     assert link.inner_text() == WORDS[lang]["lyon"]
     box = link.bounding_box()
     assert page.evaluate("window.scrollY") == 0
-    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
     # The filters wait behind their disclosure, above the results.
     assert page.locator("#filters").get_attribute("open") is None
     assert page.locator("#filters > summary").bounding_box()["y"] < box["y"]
@@ -121,7 +102,7 @@ def test_on_a_laptop_the_panel_is_open_and_its_apply_button_always_in_view(open_
     for scroll in (0, 400, 800):
         page.evaluate(f"window.scrollTo(0, {scroll})")
         box = apply.bounding_box()
-        assert 0 <= box["y"] and box["y"] + box["height"] <= LAPTOP["height"], scroll
+        assert 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"], scroll
     # Beside the results, not above them.
     assert page.locator("#filters").bounding_box()["x"] > first_result(page).bounding_box()["x"]
 

@@ -4,6 +4,7 @@ with the keyboard, as many funding rows as needed; on a phone and on a desktop."
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from experiences.models import Donor
 from institutions.models import Organisation, Sector, SectorCategory
@@ -44,10 +45,9 @@ def log_in(page, live_server, lang):
     page.wait_for_url(f"{live_server.url}/{lang}/partners/")
 
 
-@pytest.mark.parametrize("lang, typed, width", [("fr", "250 000,50", 390), ("en", "250,000.50", 1366)])
-def test_experience_with_typed_amounts_pickers_and_added_rows(browser, live_server, partner, width, lang, typed):
-    context = browser.new_context(viewport={"width": width, "height": 844})
-    page = context.new_page()
+@pytest.mark.parametrize("lang, typed, size", [("fr", "250 000,50", "phone"), ("en", "250,000.50", "laptop")])
+def test_experience_with_typed_amounts_pickers_and_added_rows(open_page, live_server, partner, size, lang, typed):
+    page = open_page(size, lang)
     words = LABELS[lang]
     log_in(page, live_server, lang)
     page.goto(f"{live_server.url}/{lang}/partners/organisations/aimf/experiences/new/")
@@ -66,12 +66,16 @@ def test_experience_with_typed_amounts_pickers_and_added_rows(browser, live_serv
     page.keyboard.type("drinking" if lang == "en" else "potable")
     page.locator("#id_sectors-ts-dropdown .option.active", has_text="14030").wait_for(state="attached")
     page.keyboard.press("Enter")
+    expect(page.locator("#id_sectors")).to_have_values([str(Sector.objects.get(code="14030").pk)])
     page.keyboard.press("Escape")
 
     page.locator("h1").click()  # leave the picker: its list closes
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     page.get_by_role("button", name=words["save"], exact=True).click()
-    page.get_by_text(words["saved"]).wait_for()
+    try:
+        expect(page.get_by_text(words["saved"])).to_be_visible()
+    except AssertionError:  # the page says why: a field's error, or the form was never sent
+        pytest.fail(f"not saved; the page at {page.url} reads:\n{page.locator('main').inner_text()}")
 
     experience = partner.experiences.get()
     assert experience.cost == Decimal("250000.50")
@@ -79,19 +83,16 @@ def test_experience_with_typed_amounts_pickers_and_added_rows(browser, live_serv
         ("AFD", Decimal("0")), ("CE", Decimal("250000.50")), ("GIZ", Decimal("0"))
     ]
     assert [s.code for s in experience.sectors.all()] == ["14030"]
-    context.close()
 
 
-@pytest.mark.parametrize("width", [390, 1366])
-def test_login_and_partner_pages_have_no_axe_violations(browser, live_server, partner, width):
+@pytest.mark.parametrize("size", ["phone", "laptop"])
+def test_login_and_partner_pages_have_no_axe_violations(open_page, live_server, partner, size):
     from tests.test_browser import assert_no_axe_violations
 
-    context = browser.new_context(viewport={"width": width, "height": 844})
-    page = context.new_page()
+    page = open_page(size)
     page.goto(f"{live_server.url}/fr/partners/login/")
     assert_no_axe_violations(page)
     log_in(page, live_server, "en")
     for path in ["", "organisations/aimf/", "organisations/aimf/experiences/new/"]:
         page.goto(f"{live_server.url}/en/partners/{path}")
         assert_no_axe_violations(page)
-    context.close()

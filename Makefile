@@ -32,9 +32,10 @@ run: setup
 	@echo "Platforma: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Development accounts: partner@aimf.example / platforma-partner (partner of AIMF),"
 	@echo "                      staff@platforma.example / platforma-staff (staff)."
-	@echo "E-mails (password reset, invitations) are written below, in this terminal. Ctrl-C stops the server."
+	@echo "E-mails (password reset, invitations) are written below, in this terminal (web.1 lines);"
+	@echo "worker.1 lines are the background worker (the admin's import). Ctrl-C stops both."
 	@echo ""
-	@$(PY) manage.py runserver $(HOST):$(PORT)
+	@HOST=$(HOST) $(VENV)/bin/honcho start --port $(PORT)
 
 # Two workers (pytest-xdist), each with its own test database. Each worker keeps pytest-django's order:
 # tests in a transaction first, then the transactional ones (which empty the database), then the others.

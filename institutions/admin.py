@@ -8,12 +8,16 @@ also get simple_history's "History" page, from which staff can revert a change.
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
-from django.urls import NoReverseMatch
-from django.utils import timezone
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -26,8 +30,10 @@ from experiences.models import Experience
 from .completeness import completeness, with_counts
 from .formatting import short_date
 from .formsets import CompetenceFormSet
-from .models import MAX_COMPETENCES, Competence, Organisation, Sector, SectorCategory
+from .importing import Report
+from .models import MAX_COMPETENCES, Competence, ImportRun, Organisation, Sector, SectorCategory
 from .stale import is_stale, refuse_stale, version_of
+from .tasks import apply_import, check_import
 
 
 class CompetenceCategoryFilter(admin.SimpleListFilter):
@@ -37,10 +43,7 @@ class CompetenceCategoryFilter(admin.SimpleListFilter):
     parameter_name = "competence_category"
 
     def lookups(self, request, model_admin):
-        return [
-            (c.code, str(c))
-            for c in SectorCategory.objects.filter(sectors__competences__isnull=False).distinct()
-        ]
+        return [(c.code, str(c)) for c in SectorCategory.objects.filter(sectors__competences__isnull=False).distinct()]
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -233,6 +236,10 @@ class OrganisationAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmi
     def get_queryset(self, request):
         return with_counts(super().get_queryset(request))
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": request.user.has_perms(ImportRun.PERMISSIONS)}
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("experiences"), ordering="n_experiences")
     def experience_count(self, obj):
         return obj.n_experiences
@@ -295,9 +302,7 @@ class OrganisationAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmi
             message = ngettext(
                 "%(count)d organisation unpublished.", "%(count)d organisations unpublished.", len(to_change)
             )
-            already = ngettext(
-                "%(count)d was already unpublished.", "%(count)d were already unpublished.", unchanged
-            )
+            already = ngettext("%(count)d was already unpublished.", "%(count)d were already unpublished.", unchanged)
         message %= {"count": len(to_change)}
         if unchanged:
             message += " " + already % {"count": unchanged}
@@ -315,8 +320,7 @@ class OrganisationAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmi
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "slug":
             formfield.help_text = _(
-                "Left empty, it is made from the acronym (or the name). "
-                "Changing it breaks links to the profile."
+                "Left empty, it is made from the acronym (or the name). Changing it breaks links to the profile."
             )
         return formfield
 
@@ -365,3 +369,112 @@ class SectorAdmin(ActiveForNewInputMixin, TranslationAdmin):
     list_select_related = ["category"]
     search_fields = ["code", "name_fr", "name_en"]
     autocomplete_fields = ["category"]
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8, comma or semicolon separated) or Excel (.xlsx), header row first: the columns described "
+            "in the README, as in fixtures/import_template.csv. At most 5 MB."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Choose a .csv or .xlsx file."))
+        if upload.size > ImportRun.MAX_BYTES:
+            raise forms.ValidationError(
+                _("This file is %(size)s; at most %(max)s can be imported at once, split the file.")
+                % {"size": filesizeformat(upload.size), "max": filesizeformat(ImportRun.MAX_BYTES)}
+            )
+        return upload
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """Import from a file: upload (the add page), see the dry run, confirm (the run's own page). The background
+    worker checks and imports (institutions/tasks.py); the run's page follows its progress."""
+
+    SHOWN = 1000  # lines of a report shown on the run's page
+    list_display = ["file_name", "created", "uploaded_by", "status", "rows_total"]
+    list_select_related = ["uploaded_by"]
+    list_filter = ["status"]
+    date_hierarchy = "created"
+
+    def has_add_permission(self, request):
+        return request.user.has_perms(ImportRun.PERMISSIONS)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perms(ImportRun.PERMISSIONS)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perms(ImportRun.PERMISSIONS)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            run = ImportRun.objects.create(
+                file_name=upload.name,
+                content=upload.read(),
+                language=translation.get_language(),
+                uploaded_by=request.user,
+            )
+            check_import.enqueue(run.pk)
+            return HttpResponseRedirect(reverse("admin:institutions_importrun_change", args=[run.pk]))
+        return self._render(request, "admin/institutions/importrun/upload.html", form=form, title=_("Import a file"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = self.get_object(request, object_id)
+        if run is None:
+            raise Http404
+        if not self.has_view_permission(request, run):
+            raise PermissionDenied
+        if request.method == "POST":
+            if "confirm" in request.POST and self.has_change_permission(request, run):
+                # Only one confirmation starts the import, even when the button is pressed twice.
+                if ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.CHECKED).update(
+                    status=ImportRun.Status.IMPORTING
+                ):
+                    apply_import.enqueue(run.pk)
+            return HttpResponseRedirect(request.path)
+        report = run.imported or run.checked
+        shown = {}
+        if report:
+            shown["summary"] = Report(**report).summary()
+            for key in ("errors", "lines"):  # a long file's report is cut, its counts are not
+                shown[key], shown[f"{key}_left"] = report[key][: self.SHOWN], max(0, len(report[key]) - self.SHOWN)
+        return self._render(
+            request,
+            "admin/institutions/importrun/run.html",
+            run=run,
+            report=report,
+            can_confirm=self.has_change_permission(request, run),
+            title=_("Import of %(file)s") % {"file": run.file_name},
+            **shown,
+        )
+
+    def get_urls(self):
+        template = path(
+            "template/", self.admin_site.admin_view(self.template_view), name="institutions_importrun_template"
+        )
+        return [template, *super().get_urls()]
+
+    def template_view(self, request):
+        """The filled-in example file, to start from."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return FileResponse(
+            open(settings.BASE_DIR / "fixtures" / "import_template.csv", "rb"),
+            as_attachment=True,
+            filename="import_template.csv",
+            content_type="text/csv; charset=utf-8",
+        )
+
+    def _render(self, request, template, **context):
+        context = {**self.admin_site.each_context(request), "opts": self.opts, **context}
+        return TemplateResponse(request, template, context)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -316,3 +317,56 @@ class Competence(models.Model):
 
     def _sector_changed(self):
         return not Competence.objects.filter(pk=self.pk, sector_id=self.sector_id).exists()
+
+
+class ImportRun(models.Model):
+    """A file uploaded in the admin to import organisations: checked first (a dry run), then imported when
+    staff confirm. The background worker does both (institutions/tasks.py); the admin page shows the progress."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("being checked")
+        CHECKED = "checked", _("checked, waiting for confirmation")
+        IMPORTING = "importing", _("being imported")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("failed")
+
+    # Importing creates and changes organisations and their experiences: staff need all four.
+    PERMISSIONS = [
+        "institutions.add_organisation",
+        "institutions.change_organisation",
+        "experiences.add_experience",
+        "experiences.change_experience",
+    ]
+    MAX_BYTES = 5 * 1024 * 1024
+    MAX_ROWS = 20_000
+    BATCH = 100  # rows committed together while importing: the progress moves by this step
+
+    file_name = models.CharField(_("file"), max_length=255)
+    content = models.BinaryField(editable=False)  # emptied once imported
+    language = models.CharField(max_length=10, editable=False)  # the reports' language: the uploader's
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CHECKING)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    checked = models.JSONField(null=True, editable=False)  # the dry run's report
+    imported = models.JSONField(null=True, editable=False)  # the import's report
+    error = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def running(self):
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)

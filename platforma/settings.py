@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "simple_history",
     "axes",
+    "django_tasks_db",
     "accounts",
     "institutions",
     "experiences",
@@ -161,6 +162,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+
+# Background work (the admin's import): Django's task framework, the tasks kept in the database and run by
+# `manage.py db_worker` (started by `make run`; in production deploy/platforma-worker.service). The tests run
+# each task at once (tests/conftest.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out address is refused before its password is checked.

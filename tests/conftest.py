@@ -90,6 +90,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """A background task runs when it is enqueued, inside the test (tests/test_admin_import.py also runs the
+    database-backed worker itself)."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _exports_dir(settings, tmp_path_factory):
     """Every test gets its own, empty directory of export files (never the checkout's var/)."""
     settings.EXPORTS_DIR = tmp_path_factory.mktemp("exports")

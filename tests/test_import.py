@@ -265,18 +265,18 @@ def test_missing_file_is_a_clean_error(tmp_path):
 
 
 def test_a_crash_rolls_back_the_whole_run_by_default(sectors, tmp_path, monkeypatch):
-    from institutions.management.commands import import_organisations
+    from institutions import importing
 
     rows = [org_row(f"org-{i}") for i in range(5)]
     path = write(tmp_path, rows)
-    original = import_organisations.Command._organisation
+    original = importing.Importer._organisation
 
     def crash_on_line_5(self, line, slug, row, lines):
         if line == 5:
             raise RuntimeError("the database went away")
         return original(self, line, slug, row, lines)
 
-    monkeypatch.setattr(import_organisations.Command, "_organisation", crash_on_line_5)
+    monkeypatch.setattr(importing.Importer, "_organisation", crash_on_line_5)
     with pytest.raises(RuntimeError):
         run(path)
     assert Organisation.objects.count() == 0
@@ -286,17 +286,17 @@ def test_a_crash_rolls_back_the_whole_run_by_default(sectors, tmp_path, monkeypa
 
 
 def test_batches_commit_every_n_rows(sectors, tmp_path, monkeypatch):
-    from institutions.management.commands import import_organisations
+    from institutions import importing
 
     path = write(tmp_path, [org_row(f"org-{i}") for i in range(5)])
-    original = import_organisations.Command._organisation
+    original = importing.Importer._organisation
 
     def crash_on_line_6(self, line, slug, row, lines):
         if line == 6:
             raise RuntimeError("the database went away")
         return original(self, line, slug, row, lines)
 
-    monkeypatch.setattr(import_organisations.Command, "_organisation", crash_on_line_6)
+    monkeypatch.setattr(importing.Importer, "_organisation", crash_on_line_6)
     with pytest.raises(RuntimeError):
         run(path, "--batch", "2")
     # Lines 2-3 and 4-5 were committed as two batches; line 6 failed in the third.

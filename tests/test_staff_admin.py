@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.completeness import SEED_FIELDS, completeness, with_counts
-from institutions.models import Competence, Organisation, Sector, SectorCategory
+from institutions.models import Competence, ImportRun, Organisation, Sector, SectorCategory
 from partners.admin import MembershipInline, OrganisationAdmin
 from partners.models import DonorProposal, Membership
 from tests.factories import admin_url
@@ -100,6 +100,9 @@ class Factory:
         user.groups.add(Group.objects.get_or_create(name="partners")[0])
         return user
 
+    def import_run(self):
+        return ImportRun.objects.create(file_name="communes.csv", content=b"", language="en", uploaded_by=self.user())
+
     def group(self):
         self.n += 1
         return Group.objects.create(name=f"group {self.n}")
@@ -125,6 +128,7 @@ MAKERS = {
     "partners.DonorProposal": Factory.donor_proposal,
     "institutions.Sector": Factory.sector,
     "institutions.SectorCategory": Factory.category_with_sector,
+    "institutions.ImportRun": Factory.import_run,
     "experiences.Experience": Factory.experience,
     "experiences.Donor": Factory.donor_with_fundings,
     "accounts.User": Factory.user,

@@ -1,142 +1,27 @@
-"""Import organisations, their competences, experiences and fundings from a CSV file.
+"""manage.py import_organisations FILE: the command-line face of institutions/importing.py (CSV or XLSX)."""
 
-The format is documented in the README ("Importing organisations"); fixtures/import_template.csv is a
-filled-in example. In short: one row per experience, the organisation columns repeated on each row of the
-same organisation (or left empty after its first row); an organisation is identified by its `slug`, an
-experience by its organisation, start date and title, so running the same file again changes nothing.
-
-Every object goes through full_clean() (the models' own rules) and save() (so history keeps a version with
-the reason "Import from <file>"); the sum of the fundings is checked by check_fundings_within_cost, the
-rule the forms use. A refused row is rolled back alone (a savepoint) and reported with its line number;
-the other rows import.
-"""
-
-import csv
-import re
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.db.models import Prefetch
-from django.utils import translation
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from experiences.models import Donor, Experience, ExperienceCountry, Funding, check_fundings_within_cost
-from institutions.models import Competence, Organisation, Sector
+from institutions.importing import Importer, ImportFileError, read_table
 
-ORGANISATION_COLUMNS = [
-    "name_fr",
-    "name_en",
-    "acronym",
-    "kind",
-    "street",
-    "zip_code",
-    "city",
-    "country",
-    "website",
-    "email",
-    "telephone",
-    "fax",
-    "description_fr",
-    "description_en",
-    "published",
-    "competences",
-]
-# Columns whose empty cell means "the model's default for a new organisation, unchanged for an existing one".
-KEEP_WHEN_EMPTY = {"kind", "published"}
-EXPERIENCE_TEXT = ["title_fr", "title_en", "objectives_fr", "objectives_en", "results_fr", "results_en"]
-EXPERIENCE_COLUMNS = EXPERIENCE_TEXT + ["role", "start_date", "end_date", "cost", "sectors", "countries"]
-FUNDING_COLUMN = re.compile(r"^(donor|amount)_([1-9][0-9]?)$")
-TRUE, FALSE = {"true", "yes", "1", "oui", "vrai"}, {"false", "no", "0", "non", "faux"}
 LARGE_FILE = 200  # rows; below this the progress bar would only add noise
-
-
-class RowError(Exception):
-    """A row is refused; the message says which column and why."""
-
-
-@dataclass
-class Report:
-    created: dict = field(default_factory=lambda: dict.fromkeys(["organisation", "experience", "donor"], 0))
-    updated: dict = field(default_factory=lambda: dict.fromkeys(["organisation", "experience"], 0))
-    unchanged: dict = field(default_factory=lambda: dict.fromkeys(["organisation", "experience"], 0))
-    errors: list = field(default_factory=list)
-    lines: list = field(default_factory=list)
-
-
-def split_list(value):
-    return [part.strip() for part in re.split(r"[;|]", value or "") if part.strip()]
-
-
-def parse_amount(column, value):
-    """EUR amounts as typed in a spreadsheet: 1100000, 1100000.50, 1 100 000,50."""
-    text = (value or "").strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if not text:
-        return None
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0:
-        raise RowError(
-            _("%(column)s: “%(value)s” is not an amount in EUR (write for example 1100000.50).")
-            % {"column": column, "value": value}
-        )
-    return amount.quantize(Decimal("0.01"))
-
-
-def parse_date(column, value):
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise RowError(
-            _("%(column)s: “%(value)s” is not a date (write YYYY-MM-DD, for example 2010-01-31).")
-            % {"column": column, "value": value}
-        ) from None
-
-
-def describe(exc, prefix="", columns=None):
-    """A model ValidationError as 'column: message' text, naming the CSV columns rather than model fields."""
-    columns = columns or {}
-    if not hasattr(exc, "error_dict"):
-        return "; ".join(f"{prefix}{m}" for m in exc.messages)
-    parts = []
-    for name, errors in exc.message_dict.items():
-        label = columns.get(name, name)
-        for message in errors:
-            parts.append(f"{prefix}{message}" if name == "__all__" else f"{prefix}{label}: {message}")
-    return "; ".join(parts)
-
-
-def validate(obj, prefix="", columns=None, exclude=None):
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise RowError(describe(exc, prefix, columns)) from None
 
 
 class Command(BaseCommand):
     help = (
-        "Import organisations (and optionally their competences, experiences and fundings) from a CSV file; "
-        "see the README, section 'Importing organisations', and fixtures/import_template.csv. Organisations "
-        "are matched by slug and experiences by organisation, start date and title, so re-running a file "
-        "creates no duplicates. Bad rows are reported with their line number and skipped; the others "
+        "Import organisations (and optionally their competences, experiences and fundings) from a CSV or XLSX "
+        "file; see the README, section 'Importing organisations', and fixtures/import_template.csv. "
+        "Organisations are matched by slug and experiences by organisation, start date and title, so re-running "
+        "a file creates no duplicates. Bad rows are reported with their line number and skipped; the others "
         "import. The whole run is one transaction unless --batch or --no-atomic is given."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="the CSV file (UTF-8, comma or semicolon separated, header row)")
+        parser.add_argument("file", help="the CSV (UTF-8, comma or semicolon separated) or XLSX file, header row first")
         parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
         parser.add_argument(
             "--batch",
@@ -144,27 +29,19 @@ class Command(BaseCommand):
             metavar="N",
             help="commit every N rows instead of once at the end (a crash then loses only the current batch)",
         )
-        parser.add_argument(
-            "--no-atomic", action="store_true", help="commit each row on its own (same as --batch 1)"
-        )
+        parser.add_argument("--no-atomic", action="store_true", help="commit each row on its own (same as --batch 1)")
         parser.add_argument("--no-progress", action="store_true", help="never show the progress bar")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
-        header, rows = self._read(path)
-        self.dry_run = options["dry_run"]
-        self.verbose = options["verbosity"] >= 2 or (self.dry_run and options["verbosity"] >= 1)
-        self.reason = f"Import from {path.name} (manage.py import_organisations)"
-        self.header = set(header)
-        self.funding_numbers = sorted(
-            {int(m.group(2)) for m in map(FUNDING_COLUMN.match, header) if m}
-        )
-        self.report = Report()
-        self._preload(rows)
-
-        batch = 1 if options["no_atomic"] else options["batch"]
-        if self.dry_run or not batch:
-            batch = len(rows) or 1
+        if not path.exists():
+            raise CommandError(_("%(path)s not found") % {"path": path})
+        try:
+            header, rows = read_table(str(path), path.read_bytes())
+        except (OSError, ImportFileError) as exc:
+            raise CommandError(str(exc)) from exc
+        dry_run = options["dry_run"]
+        importer = Importer(header, rows, reason=f"Import from {path.name} (manage.py import_organisations)")
         progress = tqdm(
             total=len(rows),
             unit=" rows",
@@ -172,390 +49,16 @@ class Command(BaseCommand):
             disable=options["no_progress"] or options["verbosity"] == 0 or len(rows) < LARGE_FILE,
         )
         with progress:
-            for start in range(0, len(rows), batch):
-                with transaction.atomic():
-                    for line, row in rows[start : start + batch]:
-                        self._row(line, row)
-                        progress.update(1)
-                    if self.dry_run:
-                        transaction.set_rollback(True)
-        self._summary(len(rows))
-
-    # -- reading ---------------------------------------------------------------------------------------
-
-    def _read(self, path):
-        if not path.exists():
-            raise CommandError(_("%(path)s not found") % {"path": path})
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(
-                _("%(path)s: cannot read it as UTF-8 text (%(error)s)") % {"path": path, "error": exc}
-            ) from exc
-        first = text.split("\n", 1)[0]
-        # French spreadsheets export with semicolons; the header row tells which one the file uses.
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        reader = csv.DictReader(text.splitlines(keepends=True), delimiter=delimiter)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        known = {"slug", *ORGANISATION_COLUMNS, *EXPERIENCE_COLUMNS}
-        unknown = [h for h in header if h not in known and not FUNDING_COLUMN.match(h)]
-        if "slug" not in header:
-            raise CommandError(_("%(path)s: the header row has no “slug” column.") % {"path": path})
-        if unknown:
-            raise CommandError(
-                _("%(path)s: unknown column(s) %(columns)s; see the README for the accepted columns.")
-                % {"path": path, "columns": ", ".join(unknown)}
+            report = importer.run(
+                dry_run=dry_run,
+                batch=1 if options["no_atomic"] else options["batch"],
+                progress=lambda done: progress.update(done - progress.n),
             )
-        rows = []
-        line = 2  # the header is line 1
-        for row in reader:
-            rows.append((line, {k: (v or "").strip() for k, v in row.items() if k is not None}))
-            line = reader.line_num + 1  # a quoted cell may span several lines
-        return header, rows
-
-    def _preload(self, rows):
-        """What every row looks up, read once: sectors, donors, the organisations the file names."""
-        self.sectors = {s.code: s for s in Sector.objects.all()}
-        self.donors = {}
-        for donor in Donor.objects.all():
-            self._remember_donor(donor)
-        slugs = sorted({row.get("slug", "") for _line, row in rows} - {""})
-        self.orgs = {}
-        # With their competences and experiences: comparing a re-imported file costs a few queries for
-        # 500 organisations rather than a few for each.
-        experiences = Experience.objects.prefetch_related("sectors", "countries", "fundings")
-        for i in range(0, len(slugs), 500):
-            chunk = Organisation.objects.filter(slug__in=slugs[i : i + 500]).prefetch_related(
-                "competences", Prefetch("experiences", queryset=experiences)
-            )
-            for org in chunk:
-                self.orgs[org.slug] = org
-        self.absent = set(slugs) - set(self.orgs)  # slugs known not to be in the database yet
-        self.experiences = {}  # organisation pk -> {experience key: experience}
-        self.first_row = {}  # slug -> (line, organisation values) of its first imported row
-
-    def _remember_donor(self, donor):
-        for text in (donor.acronym, donor.name_fr, donor.name_en):
-            if text:
-                self.donors.setdefault(text.casefold(), donor)
-
-    # -- one row ---------------------------------------------------------------------------------------
-
-    def _row(self, line, row):
-        slug = row.get("slug", "")
-        counts = tuple(dict(d) for d in (self.report.created, self.report.updated, self.report.unchanged))
-        self.row_donors = []
-        first_of_slug = slug not in self.first_row
-        try:
-            if not slug:
-                raise RowError(_("slug: missing; every row needs the organisation's slug."))
-            with transaction.atomic():
-                lines = []
-                org = self._organisation(line, slug, row, lines)
-                if any(row.get(c) for c in EXPERIENCE_COLUMNS) or any(
-                    row.get(f"{kind}_{n}") for kind in ("donor", "amount") for n in self.funding_numbers
-                ):
-                    self._experience(org, row, lines)
-        except RowError as exc:
-            # The savepoint is rolled back: forget what this row put in the caches and counts.
-            if first_of_slug:
-                self.first_row.pop(slug, None)
-            org = self.orgs.pop(slug, None)
-            if org is not None:
-                self.experiences.pop(org.pk, None)
-            for donor in self.row_donors:
-                self.donors = {k: d for k, d in self.donors.items() if d is not donor}
-            self.report.created, self.report.updated, self.report.unchanged = counts
-            self.report.errors.append(_("line %(line)d: %(reason)s") % {"line": line, "reason": exc})
-            return
-        self.report.lines += [_("line %(line)d: %(reason)s") % {"line": line, "reason": text} for text in lines]
-
-    def _save(self, obj):
-        obj._change_reason = self.reason
-        # The untranslated column (name, title...) takes the active language's value on save: the site's
-        # default language, falling back to the other one.
-        with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
-            obj.save()
-
-    def _delete(self, obj):
-        obj._change_reason = self.reason
-        obj.delete()
-
-    def _organisation(self, line, slug, row, lines):
-        given = {c: row[c] for c in ORGANISATION_COLUMNS if c in self.header}
-        org = self._existing_org(slug)
-        if slug in self.first_row:
-            first_line, first_values = self.first_row[slug]
-            if not any(given.values()) or given == first_values:
-                return org
-            different = [c for c in given if given[c] and given[c] != first_values.get(c)]
-            raise RowError(
-                _("%(columns)s: differ from line %(line)d for the same slug; repeat them identically or leave "
-                  "them empty.") % {"columns": ", ".join(different or sorted(given)), "line": first_line}
-            )
-        if org is None and not any(given.get(c) for c in ("name_fr", "name_en")):
-            raise RowError(_("name_fr, name_en: missing; give the organisation's name in French or English."))
-        if not any(given.values()):
-            # Only the slug: the row adds an experience to an organisation already there, unchanged.
-            self.report.unchanged["organisation"] += 1
-            self.first_row[slug] = (line, given)
-            return org
-
-        created = org is None
-        if created:
-            org = Organisation(slug=slug)
-        values = {c: v for c, v in given.items() if c != "competences"}
-        if "country" in values:
-            values["country"] = values["country"].upper()
-        if "published" in values:
-            text = values["published"].casefold()
-            if text in TRUE or text in FALSE:
-                values["published"] = text in TRUE
-            elif text:
-                raise RowError(
-                    _("published: “%(value)s” is neither true nor false.") % {"value": values["published"]}
-                )
-        for column in KEEP_WHEN_EMPTY:
-            if values.get(column) == "":
-                del values[column]
-        changed = [c for c, v in values.items() if self._current(org, c) != v]
-        for column in changed:
-            setattr(org, column, values[column])
-        if created or changed:
-            for column in ("name_fr", "name_en", "description_fr", "description_en"):
-                if getattr(org, column) is None:
-                    setattr(org, column, "")
-            validate(org, columns={"name": "name_fr, name_en", "description": "description_fr"})
-            self._save(org)
-            self.orgs[slug] = org
-            self.absent.discard(slug)
-            if created:
-                self.experiences[org.pk] = {}  # a new organisation has none yet: no need to ask
-            self.report.created["organisation"] += created
-            self.report.updated["organisation"] += not created
-            lines.append(
-                _("organisation %(slug)s: created") % {"slug": slug}
-                if created
-                else _("organisation %(slug)s: changed %(columns)s") % {"slug": slug, "columns": ", ".join(changed)}
-            )
-        if "competences" in given:
-            self._competences(org, given["competences"], lines)
-        if not created and not changed:
-            self.report.unchanged["organisation"] += 1
-        self.first_row[slug] = (line, given)
-        return org
-
-    def _existing_org(self, slug):
-        if slug in self.orgs:
-            return self.orgs[slug]
-        if slug in self.absent:
-            return None
-        org = Organisation.objects.filter(slug=slug).first()
-        if org is not None:
-            self.orgs[slug] = org
-        return org
-
-    @staticmethod
-    def _current(obj, column):
-        value = getattr(obj, column)
-        if column == "country":
-            return value.code if value else ""
-        if value is None and column not in ("cost", "end_date"):
-            return ""  # a text column never filled in: the same as an empty cell
-        return value
-
-    def _sector_list(self, column, value, already=()):
-        sectors = []
-        for code in split_list(value):
-            sector = self.sectors.get(code)
-            if sector is None:
-                raise RowError(
-                    _("%(column)s: unknown OECD sector code “%(code)s”.") % {"column": column, "code": code}
-                )
-            if sector.withdrawn and sector.pk not in already:
-                raise RowError(
-                    _("%(column)s: the OECD code %(code)s has been withdrawn; choose a current one.")
-                    % {"column": column, "code": code}
-                )
-            if sector not in sectors:
-                sectors.append(sector)
-        return sectors
-
-    def _competences(self, org, value, lines):
-        existing = {c.sector_id: c for c in org.competences.all()} if org.pk else {}
-        wanted = self._sector_list("competences", value, already=existing)
-        if [c.sector_id for c in sorted(existing.values(), key=lambda c: (c.rank, c.pk))] == [s.pk for s in wanted]:
-            return
-        keep = {s.pk for s in wanted}
-        for sector_id, competence in existing.items():
-            if sector_id not in keep:
-                self._delete(competence)
-        for rank, sector in enumerate(wanted, start=1):
-            competence = existing.get(sector.pk) or Competence(organisation=org, sector=sector)
-            competence.rank = rank
-            validate(competence, prefix="competences: ", columns={"sector": "competences"})
-            self._save(competence)
-        getattr(org, "_prefetched_objects_cache", {}).pop("competences", None)
-        lines.append(
-            _("organisation %(slug)s: competences %(codes)s")
-            % {"slug": org.slug, "codes": ", ".join(s.code for s in wanted) or "-"}
-        )
-
-    # -- experience ------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _key(start_date, title_fr, title_en):
-        return start_date, (title_fr or title_en or "").strip().casefold()
-
-    def _experiences_of(self, org):
-        if org.pk not in self.experiences:
-            found = {}
-            if "experiences" in getattr(org, "_prefetched_objects_cache", {}):
-                loaded = org.experiences.all()
-            else:
-                loaded = org.experiences.prefetch_related("sectors", "countries", "fundings")
-            for exp in loaded:
-                found.setdefault(self._key(exp.start_date, exp.title_fr, exp.title_en), exp)
-            self.experiences[org.pk] = found
-        return self.experiences[org.pk]
-
-    def _experience(self, org, row, lines):
-        start = parse_date("start_date", row.get("start_date"))
-        end = parse_date("end_date", row.get("end_date"))
-        cost = parse_amount("cost", row.get("cost"))
-        fundings = []
-        for n in self.funding_numbers:
-            donor_text, amount = row.get(f"donor_{n}", ""), parse_amount(f"amount_{n}", row.get(f"amount_{n}"))
-            if not donor_text and amount is None:
-                continue
-            if not donor_text or amount is None:
-                raise RowError(
-                    _("donor_%(n)d, amount_%(n)d: give both the donor and the amount, or neither.") % {"n": n}
-                )
-            fundings.append((donor_text, amount))
-        if start is None:
-            raise RowError(_("start_date: missing; an experience needs its start date (YYYY-MM-DD)."))
-
-        # A column absent from the file leaves the field as it is.
-        values = {c: row.get(c, "") for c in EXPERIENCE_TEXT + ["role"] if c in self.header}
-        values.update({c: v for c, v in (("cost", cost), ("end_date", end)) if c in self.header})
-        experiences = self._experiences_of(org)
-        key = self._key(start, values.get("title_fr"), values.get("title_en"))
-        exp = experiences.get(key)
-        created = exp is None
-        if created:
-            exp = Experience(organisation=org, start_date=start)
-        changed = [c for c, v in values.items() if self._current(exp, c) != v]
-        for column in changed:
-            setattr(exp, column, values[column])
-        with_fundings = bool(self.funding_numbers)
-        if with_fundings:
-            # The fundings of the row replace the experience's: checked together against the cost, with
-            # the rule the forms use; the experience's own check (against stored fundings) steps aside.
-            try:
-                check_fundings_within_cost(exp.cost, [amount for _donor, amount in fundings])
-            except ValidationError as exc:
-                raise RowError("cost, amount_*: " + " ".join(exc.messages)) from None
-            exp.fundings_checked_by_formset = True
-        if created or changed:
-            for column in EXPERIENCE_TEXT:
-                if getattr(exp, column) is None:
-                    setattr(exp, column, "")
-            validate(exp, columns={"title": "title_fr, title_en"})
-            self._save(exp)
-        # Sectors, countries and fundings are replaced by the row's when their columns are in the file.
-        if "sectors" in self.header:
-            old_sectors = set() if created else {s.pk for s in exp.sectors.all()}
-            sectors = self._sector_list("sectors", row.get("sectors", ""), already=old_sectors)
-            if {s.pk for s in sectors} != old_sectors:
-                exp.sectors.set(sectors)
-                changed.append("sectors")
-        if "countries" in self.header:
-            countries = [code.upper() for code in split_list(row.get("countries", ""))]
-            changed += self._countries(exp, countries, created)
-        if with_fundings:
-            changed += self._fundings(exp, fundings, created)
-        if changed:
-            exp._prefetched_objects_cache = {}  # a later row for the same experience reads it afresh
-        experiences[key] = exp
-        label = {"title": exp.title_fr or exp.title_en, "start": start, "slug": org.slug}
-        if created:
-            self.report.created["experience"] += 1
-            lines.append(_("experience “%(title)s” (%(start)s) of %(slug)s: created") % label)
-        elif changed:
-            self.report.updated["experience"] += 1
-            label["columns"] = ", ".join(changed)
-            lines.append(_("experience “%(title)s” (%(start)s) of %(slug)s: changed %(columns)s") % label)
-        else:
-            self.report.unchanged["experience"] += 1
-
-    def _countries(self, exp, codes, created):
-        existing = {} if created else {str(c.country.code): c for c in exp.countries.all()}
-        if set(codes) == set(existing):
-            return []
-        for code, row in existing.items():
-            if code not in codes:
-                self._delete(row)
-        for code in dict.fromkeys(codes):
-            if code not in existing:
-                country = ExperienceCountry(experience=exp, country=code)
-                validate(country, columns={"country": "countries"})
-                self._save(country)
-        return ["countries"]
-
-    def _fundings(self, exp, fundings, created):
-        existing = [] if created else list(exp.fundings.all())
-        donors = [(self._donor(text), amount) for text, amount in fundings]
-        as_pairs = sorted((d.pk or 0, a) for d, a in donors)
-        if all(d.pk for d, _a in donors) and as_pairs == sorted((f.donor_id, f.amount) for f in existing):
-            return []
-        for funding in existing:
-            self._delete(funding)
-        for n, (donor, amount) in enumerate(donors, start=1):
-            if donor.pk is None:
-                validate(donor, prefix=f"donor_{n}: ")
-                self._save(donor)
-                self._remember_donor(donor)
-                self.row_donors.append(donor)
-                self.report.created["donor"] += 1
-            funding = Funding(experience=exp, donor=donor, amount=amount)
-            funding.checked_as_a_set = True  # their sum was checked against the cost with the row
-            validate(funding, prefix=f"donor_{n}, amount_{n}: ")
-            self._save(funding)
-        return ["fundings"]
-
-    def _donor(self, text):
-        """A donor named by acronym or by name (French or English); a new donor when none matches (the
-        admin's merge action joins duplicates made by a typo)."""
-        return self.donors.get(text.casefold()) or Donor(acronym=text[:50], name_fr=text, name_en="")
-
-    # -- report ----------------------------------------------------------------------------------------
-
-    def _summary(self, total):
-        r = self.report
-        if self.verbose:
-            for text in r.lines:
+        if options["verbosity"] >= 2 or (dry_run and options["verbosity"] >= 1):
+            for text in report.lines:
                 self.stdout.write(f"  {text}")
-        for text in r.errors:
+        for text in report.errors:
             self.stderr.write(text)
-        self.stdout.write(
-            _(
-                "%(total)d rows read, %(refused)d refused. Organisations: %(org_created)d created, "
-                "%(org_updated)d updated, %(org_unchanged)d unchanged. Experiences: %(exp_created)d created, "
-                "%(exp_updated)d updated, %(exp_unchanged)d unchanged. Donors created: %(donors)d."
-            )
-            % {
-                "total": total,
-                "refused": len(r.errors),
-                "org_created": r.created["organisation"],
-                "org_updated": r.updated["organisation"],
-                "org_unchanged": r.unchanged["organisation"],
-                "exp_created": r.created["experience"],
-                "exp_updated": r.updated["experience"],
-                "exp_unchanged": r.unchanged["experience"],
-                "donors": r.created["donor"],
-            }
-        )
-        if self.dry_run:
+        self.stdout.write(report.summary())
+        if dry_run:
             self.stdout.write(_("Dry run: nothing was written."))

@@ -11,10 +11,11 @@ from accounts.models import User
 from experiences.models import Donor
 from institutions import admin as institutions_admin
 from institutions.admin import BoundedInlineMixin
+from institutions.formatting import short_date
 from institutions.models import Organisation
 
 from .invitations import send_invitation
-from .models import DonorProposal, Membership
+from .models import DonorProposal, Membership, Reminder, RemindersOff
 
 
 class UserMembershipInline(BoundedInlineMixin, admin.TabularInline):
@@ -87,13 +88,72 @@ class MembershipInline(BoundedInlineMixin, admin.TabularInline):
     verbose_name_plural = _("partners with access")
 
 
+class ReminderInline(admin.TabularInline):
+    """The update reminders sent to the organisation's partners (partners/reminders.py): read-only."""
+
+    model = Reminder
+    fields = ["sent", "round", "last_update", "recipients"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+
 # The data layer's organisation admin knows nothing of partners; here its page also shows who may edit it.
 admin.site.unregister(Organisation)
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(institutions_admin.OrganisationAdmin):
-    inlines = [institutions_admin.CompetenceInline, MembershipInline, institutions_admin.ExperienceInline]
+    inlines = [
+        institutions_admin.CompetenceInline,
+        MembershipInline,
+        institutions_admin.ExperienceInline,
+        ReminderInline,
+    ]
+    actions = [*institutions_admin.OrganisationAdmin.actions, "reminders_off", "reminders_on"]
+    readonly_fields = [*institutions_admin.OrganisationAdmin.readonly_fields, "update_reminders"]
+    fieldsets = [
+        *institutions_admin.OrganisationAdmin.fieldsets,
+        (_("Update reminders"), {"fields": ["update_reminders"]}),
+    ]
+
+    @admin.display(description=_("update reminders"))
+    def update_reminders(self, obj):
+        off = RemindersOff.objects.filter(organisation=obj).first() if obj and obj.pk else None
+        if off is None:
+            return _("On: the partners are reminded a year after the last update (list below).")
+        return _("Off since %(date)s (the list's action “Switch update reminders on” restores them).") % {
+            "date": short_date(off.since)
+        }
+
+    @admin.action(description=_("Switch update reminders off"), permissions=["change"])
+    def reminders_off(self, request, queryset):
+        switched = [RemindersOff(organisation=org) for org in queryset.filter(reminders_off=None)]
+        RemindersOff.objects.bulk_create(switched)
+        self.message_user(
+            request,
+            ngettext(
+                "Update reminders switched off for %(n)d organisation.",
+                "Update reminders switched off for %(n)d organisations.",
+                len(switched),
+            )
+            % {"n": len(switched)},
+        )
+
+    @admin.action(description=_("Switch update reminders on"), permissions=["change"])
+    def reminders_on(self, request, queryset):
+        switched, _by_model = RemindersOff.objects.filter(organisation__in=queryset).delete()
+        self.message_user(
+            request,
+            ngettext(
+                "Update reminders switched on for %(n)d organisation.",
+                "Update reminders switched on for %(n)d organisations.",
+                switched,
+            )
+            % {"n": switched},
+        )
 
 
 @admin.register(Membership)

@@ -67,3 +67,46 @@ class DonorProposal(models.Model):
         if self.donor_id:
             return _("Added to the list")
         return _("Not added") if self.rejected else _("Waiting for staff")
+
+
+class Reminder(models.Model):
+    """A reminder sent to an organisation's partners that its profile has not been updated for a year
+    (partners/reminders.py). One per organisation, last update and round: the database refuses a second,
+    so two senders running at once send it once."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("organisation")
+    )
+    last_update = models.DateTimeField(_("profile last updated"))  # the update it reminds of
+    round = models.PositiveSmallIntegerField(_("round"))  # 1: a year after it, 2: 30 days after the first
+    sent = models.DateTimeField(_("sent"), auto_now_add=True)
+    recipients = models.TextField(_("sent to"))
+
+    class Meta:
+        ordering = ["-sent"]
+        verbose_name = _("update reminder")
+        verbose_name_plural = _("update reminders")
+        constraints = [models.UniqueConstraint(fields=["organisation", "last_update", "round"], name="reminder_once")]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.sent:%Y-%m-%d})"
+
+
+class RemindersOff(models.Model):
+    """Staff switched the update reminders off for this organisation (the admin's organisation actions)."""
+
+    organisation = models.OneToOneField(
+        Organisation,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="reminders_off",
+        verbose_name=_("organisation"),
+    )
+    since = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("update reminders switched off")
+        verbose_name_plural = _("update reminders switched off")
+
+    def __str__(self):
+        return str(self.organisation)

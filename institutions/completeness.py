@@ -62,9 +62,14 @@ def _filled(org, field):
     return bool(str(getattr(org, field) or "").strip())
 
 
+def missing(org):
+    """(field, label) of the seed page's fields that this organisation leaves empty, in the page's order."""
+    return [(field, label) for field, label in SEED_FIELDS if not _filled(org, field)]
+
+
 def missing_fields(org):
     """Labels of the seed page's fields that this organisation leaves empty, in the page's order."""
-    return [label for field, label in SEED_FIELDS if not _filled(org, field)]
+    return [label for _field, label in missing(org)]
 
 
 def completeness(org):

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from institutions.completeness import missing_fields, with_counts
 from institutions.models import Organisation
 
-from .models import Membership, Reminder
+from .models import Membership, Reminder, RemindersOff
 
 FIRST_AFTER = timedelta(days=365)  # after the last update
 SECOND_AFTER = timedelta(days=30)  # after the first reminder, when nothing changed since
@@ -40,6 +40,19 @@ def due(now):
             yield organisation, 1
         elif 2 not in rounds and rounds[1] <= now - SECOND_AFTER:
             yield organisation, 2
+
+
+def reminder_state(organisation):
+    """What the partner dashboard says of the reminders: (the last one sent for the current update or None,
+    the date the next is due or None when they are switched off)."""
+    if RemindersOff.objects.filter(organisation=organisation).exists():
+        return None, None
+    sent = Reminder.objects.filter(organisation=organisation, last_update=organisation.updated).order_by("round")
+    sent = list(sent)
+    if not sent:
+        return None, organisation.updated + FIRST_AFTER
+    last = sent[-1]
+    return last, (last.sent + SECOND_AFTER if last.round == 1 else None)
 
 
 def send_due_reminders(now=None):

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from accounts import views as accounts_views
 
@@ -11,6 +11,19 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="partners/password_change_form.html",
+            success_url=reverse_lazy("partners:password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="partners/password_change_done.html"),
+        name="password_change_done",
+    ),
     path("password-reset/", accounts_views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

@@ -11,11 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from experiences.models import Experience
+from institutions.completeness import SEED_FIELDS, missing, with_counts
 from institutions.models import Organisation
 from institutions.stale import STALE_STATUS, is_stale, refuse_stale, version_of
 
@@ -29,6 +31,7 @@ from .forms import (
 )
 from .models import DonorProposal
 from .permissions import ADD_EXPERIENCE, CHANGE_EXPERIENCE, DELETE_EXPERIENCE, get_organisation_for_editor
+from .reminders import reminder_state
 
 
 def _touch(organisation):
@@ -55,11 +58,33 @@ def _saved(request, organisation):
     messages.success(request, _("Your changes are saved and already shown on the public profile."))
 
 
+# Where a partner fills in each field the completeness rule may find empty.
+TAB_OF_FIELD = {"competences": "partners:competences", "experiences": "partners:experiences"}
+
+
 @login_required
 def home(request):
-    """The organisations this partner may edit (staff may edit any, from its address or the admin)."""
-    organisations = Organisation.objects.filter(memberships__user=request.user).order_by("name")
-    return render(request, "partners/home.html", {"organisations": organisations})
+    """The partner's dashboard: the organisations they may edit (staff may edit any, from its address or the
+    admin), each with what its profile lacks, whether it is published, its last update and its reminders."""
+    organisations = with_counts(Organisation.objects.filter(memberships__user=request.user)).order_by("name")
+    cards = []
+    for organisation in organisations:
+        last_reminder, next_reminder = reminder_state(organisation)
+        empty = [
+            (label, reverse(TAB_OF_FIELD.get(field, "partners:organisation"), args=[organisation.slug]))
+            for field, label in missing(organisation)
+        ]
+        cards.append(
+            {
+                "organisation": organisation,
+                "missing": empty,
+                "filled": len(SEED_FIELDS) - len(empty),
+                "total": len(SEED_FIELDS),
+                "last_reminder": last_reminder,
+                "next_reminder": next_reminder,
+            }
+        )
+    return render(request, "partners/home.html", {"cards": cards})
 
 
 @login_required

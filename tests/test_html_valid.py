@@ -44,6 +44,7 @@ def partner_pages(aimf):
         reverse("partners:experiences", kwargs={"slug": aimf.slug}),
         reverse("partners:experience_add", kwargs={"slug": aimf.slug}),
         reverse("partners:experience", kwargs={"slug": aimf.slug, "pk": experience.pk}),
+        reverse("partners:password_change"),
     ]
 
 

@@ -229,6 +229,8 @@ def partner_urls(aimf, experience, owner):
         "password_reset_done": "/en/partners/password-reset/sent/",
         "password_reset_confirm": f"/en/partners/password-reset/{uid}/{token}/",
         "password_reset_complete": "/en/partners/password-reset/done/",
+        "password_change": "/en/partners/password/",
+        "password_change_done": "/en/partners/password/done/",
         "organisation": f"{base}/",
         "competences": f"{base}/competences/",
         "experiences": f"{base}/experiences/",

@@ -70,7 +70,7 @@ def test_public_and_partner_pages_are_valid_html(client, aimf, staff_editor, tmp
             client.logout()
     status, messages = vnu(paths)
     assert status == 0, messages
-    assert len(paths) == 2 * (9 + 6)
+    assert len(paths) == 2 * (9 + 7)
 
 
 def test_the_checker_does_report_an_error(tmp_path):

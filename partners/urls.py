@@ -41,6 +41,7 @@ urlpatterns = [
     path("organisations/<slug:slug>/experiences/new/", views.experience_edit, name="experience_add"),
     path("organisations/<slug:slug>/experiences/<int:pk>/", views.experience_edit, name="experience"),
     path("organisations/<slug:slug>/donors/propose/", views.donor_propose, name="donor_propose"),
+    path("organisations/<slug:slug>/changes/", views.history, name="history"),
     path(
         "organisations/<slug:slug>/experiences/<int:pk>/delete/",
         views.experience_delete,

@@ -29,6 +29,7 @@ from .forms import (
     OrganisationForm,
     validate_experience,
 )
+from .history import profile_changes
 from .models import DonorProposal
 from .permissions import ADD_EXPERIENCE, CHANGE_EXPERIENCE, DELETE_EXPERIENCE, get_organisation_for_editor
 from .reminders import reminder_state
@@ -85,6 +86,14 @@ def home(request):
             }
         )
     return render(request, "partners/home.html", {"cards": cards})
+
+
+@login_required
+def history(request, slug):
+    """The latest changes to the profile: when, by whom, which fields (read-only; staff revert in the admin)."""
+    organisation = get_organisation_for_editor(request, slug)
+    ctx = {"organisation": organisation, "changes": profile_changes(organisation, request.user), "tab": "history"}
+    return render(request, "partners/history.html", ctx)
 
 
 @login_required

@@ -45,6 +45,7 @@ def partner_pages(aimf):
         reverse("partners:experience_add", kwargs={"slug": aimf.slug}),
         reverse("partners:experience", kwargs={"slug": aimf.slug, "pk": experience.pk}),
         reverse("partners:password_change"),
+        reverse("partners:history", kwargs={"slug": aimf.slug}),
     ]
 
 
@@ -70,7 +71,7 @@ def test_public_and_partner_pages_are_valid_html(client, aimf, staff_editor, tmp
             client.logout()
     status, messages = vnu(paths)
     assert status == 0, messages
-    assert len(paths) == 2 * (9 + 7)
+    assert len(paths) == 2 * (9 + 8)
 
 
 def test_the_checker_does_report_an_error(tmp_path):

@@ -238,6 +238,7 @@ def partner_urls(aimf, experience, owner):
         "experience": f"{base}/experiences/{experience.pk}/",
         "experience_delete": f"{base}/experiences/{experience.pk}/delete/",
         "donor_propose": f"{base}/donors/propose/",
+        "history": f"{base}/changes/",
     }
 
 

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import MESSAGE_MAX, MESSAGE_MIN, NAME_MAX, SUBJECT_MAX
+from .models import EMAIL_MAX, MESSAGE_MAX, MESSAGE_MIN, NAME_MAX, SUBJECT_MAX
 
 
 def one_line(value):
@@ -16,6 +16,7 @@ class ContactForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=NAME_MAX, validators=[one_line])
     email = forms.EmailField(
         label=_("Your e-mail address"),
+        max_length=EMAIL_MAX,
         help_text=_("The organisation answers you at this address; it is not shown on the site."),
     )
     subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX, validators=[one_line])

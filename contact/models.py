@@ -6,6 +6,7 @@ from institutions.models import Organisation
 
 # The bounds of what a visitor may write; the form and the columns share them.
 NAME_MAX = 100
+EMAIL_MAX = 254  # RFC 5321's path limit (Django's model default; its form field allows 320)
 SUBJECT_MAX = 150
 MESSAGE_MIN = 10
 MESSAGE_MAX = 5000
@@ -31,7 +32,7 @@ class ContactMessage(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="contact_messages", verbose_name=_("organisation")
     )
     sender_name = models.CharField(_("sender's name"), max_length=NAME_MAX)
-    sender_email = models.EmailField(_("sender's e-mail address"))
+    sender_email = models.EmailField(_("sender's e-mail address"), max_length=EMAIL_MAX)
     subject = models.CharField(_("subject"), max_length=SUBJECT_MAX)
     message = models.TextField(_("message"), max_length=MESSAGE_MAX)
     language = models.CharField(_("language"), max_length=10)

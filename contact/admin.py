@@ -9,7 +9,7 @@ class ContactMessageAdmin(admin.ModelAdmin):
     Deleting follows the delete permission (a sender may ask for their data to be removed)."""
 
     list_display = ["sent_at", "organisation", "subject", "sender_name", "status", "reason", "language"]
-    list_filter = ["status", "reason", "language", "sent_at"]
+    list_filter = ["status", "reason", "language"]
     list_select_related = ["organisation"]
     search_fields = ["subject", "sender_name", "sender_email", "organisation__name_fr", "organisation__name_en",
                      "organisation__acronym"]  # fmt: skip

@@ -36,7 +36,7 @@ class ContactMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=SUBJECT_MAX)
     message = models.TextField(_("message"), max_length=MESSAGE_MAX)
     language = models.CharField(_("language"), max_length=10)
-    copy_to_sender = models.BooleanField(_("copy to the sender"), default=False)
+    copy_to_sender = models.BooleanField(_("copy sent to the sender"), default=False)
     sent_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     recipients = models.TextField(_("recipients"), blank=True, help_text=_("One address a line."))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)

@@ -46,6 +46,15 @@ def _limited(request, organisation):
     return None
 
 
+def _copy_allowed(request, address):
+    """The sender's copy goes to whatever address was typed: at most CONTACT_COPIES_PER_ADDRESS to one
+    address, however many clients type it (the form cannot be used to flood someone's mailbox)."""
+    return not is_ratelimited(
+        request, group="contact-copy", key=lambda group, request: address.casefold(),
+        rate=settings.CONTACT_COPIES_PER_ADDRESS, method="POST", increment=True,
+    )  # fmt: skip
+
+
 def _log(organisation, form, addresses, status, reason=Reason.NONE):
     data = form.cleaned_data
     return ContactMessage.objects.create(
@@ -67,6 +76,7 @@ def _deliver(request, organisation, addresses, form):
     else the status of the form shown again with the reason."""
     if form.from_robot:  # counted against no limit: a robot must not use up an organisation's allowance
         _log(organisation, form, addresses, ContactMessage.Status.BLOCKED, Reason.HONEYPOT)
+        security_log.info("contact_honeypot", extra={"data": {"path": request.path}})
         return None
     reason = _limited(request, organisation)
     if reason:
@@ -75,9 +85,11 @@ def _deliver(request, organisation, addresses, form):
         form.add_error(None, _("Too many messages were sent recently, from your connection or to this "
                                "organisation. Your message was not sent: please try again later."))
         return 429
+    data = form.cleaned_data
+    data["copy"] = data["copy"] and _copy_allowed(request, data["email"])
     profile_url = request.build_absolute_uri(organisation.get_absolute_url())
     try:
-        send(contact_mails(organisation, addresses, form.cleaned_data, get_language(), profile_url))
+        send(contact_mails(organisation, addresses, data, get_language(), profile_url))
     except OSError:  # smtplib's errors are OSErrors: the mail server is unreachable or refused it
         mail_log.exception("contact_message_not_sent")
         _log(organisation, form, addresses, ContactMessage.Status.FAILED, Reason.MAIL_ERROR)

@@ -106,6 +106,17 @@ def test_without_an_address_the_active_partners_receive_it_each_alone(client, wi
     assert ContactMessage.objects.get().recipients == "a.partner@dakar.example\nb.partner@dakar.example"
 
 
+def test_copies_to_one_address_just_below_and_just_above_their_limit(client, with_address, settings):
+    """Whoever types the address (another client address each time, the address in capitals): a mailbox
+    cannot be flooded with copies. Beyond the limit the message still goes, without its copy."""
+    settings.CONTACT_COPIES_PER_ADDRESS = "2/d"
+    for n, address in enumerate([SENDER, SENDER, SENDER.upper()], start=1):
+        response = client.post(url("en", "form", with_address.slug), message(email=address), REMOTE_ADDR=f"192.0.2.{n}")
+        assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["contact@lyon.example"], [SENDER]] * 2 + [["contact@lyon.example"]]
+    assert list(ContactMessage.objects.order_by("id").values_list("copy_to_sender", flat=True)) == [True, True, False]
+
+
 def test_no_copy_unless_asked(client, with_address):
     client.post(url("en", "form", with_address.slug), message(copy=None))
     assert [m.to for m in mail.outbox] == [["contact@lyon.example"]]
@@ -209,6 +220,20 @@ def test_the_senders_address_is_shown_to_nobody_but_the_recipients(client, with_
     response = client.post(url("en", "form", with_address.slug), message(), follow=True)
     assert SENDER not in response.text
     assert SENDER not in client.get(profile_url("en", with_address)).text
+
+
+def test_no_account_enumeration_partners_addresses_are_never_shown(client, with_address, without_address):
+    """Written to partners or to a published address, the visitor sees the same pages; the partners'
+    addresses appear on none of them."""
+    for lang in ("fr", "en"):
+        pages = [client.get(url(lang, "form", without_address.slug)),
+                 client.post(url(lang, "form", without_address.slug), message(), follow=True),
+                 client.get(profile_url(lang, without_address))]  # fmt: skip
+        for page in pages:
+            assert page.status_code == 200
+            assert "@dakar.example" not in page.text
+        answer = client.post(url(lang, "form", with_address.slug), message())
+        assert answer["Location"] == url(lang, "sent", with_address.slug)
 
 
 # --- abuse --------------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('subject', models.CharField(max_length=150, verbose_name='subject')),
                 ('message', models.TextField(max_length=5000, verbose_name='message')),
                 ('language', models.CharField(max_length=10, verbose_name='language')),
-                ('copy_to_sender', models.BooleanField(default=False, verbose_name='copy to the sender')),
+                ('copy_to_sender', models.BooleanField(default=False, verbose_name='copy sent to the sender')),
                 ('sent_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='date')),
                 ('recipients', models.TextField(blank=True, help_text='One address a line.', verbose_name='recipients')),
                 ('status', models.CharField(choices=[('sent', 'sent'), ('blocked', 'blocked'), ('failed', 'failed')], max_length=10, verbose_name='status')),

@@ -442,3 +442,31 @@ def test_a_partner_is_refused(client, logged, without_address):
 def test_anonymous_visitors_are_sent_to_the_login(client, logged):
     response = client.get(admin_url("changelist"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+# --- how long the log keeps senders' data -------------------------------------------------------------------
+
+
+def test_purge_deletes_only_messages_older_than_the_days_kept(logged, with_address):
+    import datetime
+
+    from django.core.management import CommandError, call_command
+    from django.utils import timezone
+
+    def aged(age):
+        entry = ContactMessage.objects.get(pk=logged.pk)
+        entry.pk, entry.sent_at = None, timezone.now() - age
+        entry.save()
+        return entry
+
+    hour = datetime.timedelta(hours=1)
+    kept, old = aged(datetime.timedelta(days=30) - hour), aged(datetime.timedelta(days=30) + hour)
+    out = io.StringIO()
+    call_command("purge_contact_messages", days=30, dry_run=True, stdout=out)
+    assert "1 contact messages older than 30 days would be deleted" in out.getvalue()
+    assert ContactMessage.objects.count() == 3
+    call_command("purge_contact_messages", days=30, stdout=io.StringIO())
+    assert set(ContactMessage.objects.all()) == {logged, kept}
+    assert not ContactMessage.objects.filter(pk=old.pk).exists()
+    with pytest.raises(CommandError):
+        call_command("purge_contact_messages", days=0)

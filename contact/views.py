@@ -64,7 +64,7 @@ def _log(organisation, form, addresses, status, reason=Reason.NONE):
         subject=data["subject"],
         message=data["message"],
         language=get_language(),
-        copy_to_sender=data["copy"],
+        copy_to_sender=data["copy"] and status == ContactMessage.Status.SENT,
         recipients="\n".join(addresses),
         status=status,
         reason=reason,

@@ -251,7 +251,7 @@ def test_a_filled_honeypot_is_answered_as_sent_but_nothing_is_sent(client, with_
     assert response.status_code == 302 and response["Location"] == url("en", "sent", with_address.slug)
     assert mail.outbox == []
     logged = ContactMessage.objects.get()
-    assert (logged.status, logged.reason) == ("blocked", "honeypot")
+    assert (logged.status, logged.reason, logged.copy_to_sender) == ("blocked", "honeypot", False)
 
 
 def test_honeypot_messages_use_up_no_allowance(client, with_address, settings):

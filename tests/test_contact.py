@@ -5,6 +5,7 @@ languages, and the log staff read in the admin."""
 import io
 
 import pytest
+from django.conf import settings as conf
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client
@@ -93,6 +94,7 @@ def test_the_message_goes_to_the_published_address(client, with_address, lang):
     assert "&#x27;" not in to_organisation.body  # plain text is not HTML-escaped
     assert copy.to == [SENDER]
     assert copy.reply_to == []
+    assert conf.CONTACT_EMAIL in to_organisation.body and conf.CONTACT_EMAIL in copy.body  # where to report abuse
     logged = ContactMessage.objects.get()
     assert (logged.status, logged.reason, logged.language) == ("sent", "", lang)
     assert logged.recipients == "contact@lyon.example"

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "experiences",
     "directory",
     "partners",
+    "contact",
     "api",
     # Project-wide signal receivers (security logging).
     "platforma.apps.PlatformaConfig",
@@ -263,6 +264,12 @@ AXES_CLIENT_IP_CALLABLE = "institutions.clients.client_ip"
 PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", "3/h")
 PASSWORD_RESET_RATE_PER_IP = env("PASSWORD_RESET_RATE_PER_IP", "20/h")
 RATELIMIT_IP_META_KEY = "institutions.clients.client_ip"
+# Messages written through organisations' contact pages (contact/views.py; each sends mail): per client
+# address, and per organisation whoever writes, in the same syntax and cache.
+CONTACT_RATE_PER_IP = env("CONTACT_RATE_PER_IP", "5/h")
+CONTACT_RATE_PER_ORGANISATION = env("CONTACT_RATE_PER_ORGANISATION", "30/d")
+# Copies to the sender, per address typed (beyond, the message is sent without its copy).
+CONTACT_COPIES_PER_ADDRESS = env("CONTACT_COPIES_PER_ADDRESS", "5/d")
 
 # Cache: local memory by default; CACHE_URL=redis://host:6379/0 shares one between app servers.
 # "state" holds the directory generation (institutions/cache.py), which every app process must see the

@@ -12,7 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = {"institutions", "experiences"}
 # What each app may import (besides itself). Within the data layer institutions and experiences read each
-# other's models; above it, api reads directory's criteria and partners logs in through accounts.
+# other's models; above it, api reads directory's criteria, partners logs in through accounts and contact
+# writes to an organisation's partners when it has no address of its own.
 MAY_IMPORT = {
     "institutions": {"experiences"},
     "experiences": {"institutions"},
@@ -20,7 +21,8 @@ MAY_IMPORT = {
     "directory": DATA,
     "partners": DATA | {"accounts"},
     "api": DATA | {"directory"},
-    "platforma": DATA | {"accounts", "directory", "partners", "api"},
+    "contact": DATA | {"partners"},
+    "platforma": DATA | {"accounts", "directory", "partners", "contact", "api"},
 }
 APPS = sorted(MAY_IMPORT)
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from contact.models import ContactMessage
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.completeness import SEED_FIELDS, completeness, with_counts
 from institutions.models import Competence, ImportRun, Organisation, Sector, SectorCategory
@@ -94,6 +95,15 @@ class Factory:
             organisation=org, proposed_by=self.user(), name=f"Fonds {self.n}", donor=self.donor()
         )
 
+    def contact_message(self):
+        """A logged message with its organisation (shown in the list)."""
+        self.n += 1
+        org = Organisation.objects.create(name_fr=f"Commune {self.n}", country="SN", email=f"c{self.n}@example.org")
+        return ContactMessage.objects.create(
+            organisation=org, sender_name="Jeanne", sender_email="jeanne@example.net", subject=f"Objet {self.n}",
+            message="Bonjour, une question.", language="fr", recipients=org.email, status="sent",
+        )  # fmt: skip
+
     def user(self):
         self.n += 1
         user = User.objects.create_user(f"user{self.n}@example.org")
@@ -126,6 +136,7 @@ MAKERS = {
     "institutions.Organisation": Factory.organisation,
     "partners.Membership": Factory.membership,
     "partners.DonorProposal": Factory.donor_proposal,
+    "contact.ContactMessage": Factory.contact_message,
     "institutions.Sector": Factory.sector,
     "institutions.SectorCategory": Factory.category_with_sector,
     "institutions.ImportRun": Factory.import_run,

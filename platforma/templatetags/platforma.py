@@ -11,6 +11,7 @@ from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from contact.recipients import recipients
 from directory.translated import Translated, translated_field
 from institutions.formatting import bare_url, country_name, daterange, money, short_date, tel_href
 
@@ -100,6 +101,12 @@ register.filter(tel_href)
 
 # The same escapes as Django's json_script: the JSON cannot close the <script> element or open a comment.
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def contactable(organisation):
+    """Whether a visitor may write to this organisation through its contact page: someone would receive it."""
+    return bool(recipients(organisation))
 
 
 @register.filter

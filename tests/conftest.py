@@ -312,7 +312,11 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the live server's database access from
     # the test body is still synchronous, so Django's async guard is lifted for browser tests only.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A loaded CI machine (two test workers, Java's HTML checker) can take more than expect()'s default 5 s to
+    # answer a form; the same 30 s as Playwright's own waits.
+    expect.set_options(timeout=30_000)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(

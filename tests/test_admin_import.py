@@ -13,9 +13,9 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from experiences.models import Experience
-from institutions import importing
 from institutions.models import ImportRun, Organisation
 from tests.factories import admin_url
+from tests.test_import import crash_on_line
 
 pytestmark = pytest.mark.django_db
 
@@ -138,14 +138,7 @@ def test_the_import_commits_in_batches_and_shows_how_far_it_got(client, staff, s
     monkeypatch.setattr(ImportRun, "BATCH", 2)
     rows = "".join(f"commune-{i},Commune {i},,,,,,,SN,,,,,,,,,,,,,,,,,,,,,,,,\n" for i in range(6))
     upload(client, TEMPLATE.split(b"\n", 1)[0] + b"\n" + rows.encode())
-    original = importing.Importer._organisation
-
-    def crash_on_line_6(self, line, slug, row, lines):
-        if line == 6:
-            raise RuntimeError("the database went away")
-        return original(self, line, slug, row, lines)
-
-    monkeypatch.setattr(importing.Importer, "_organisation", crash_on_line_6)
+    crash_on_line(monkeypatch, 6)
     client.post(admin_url(ImportRun, "change", the_run().pk), {"confirm": "1"})
     run = the_run()
     assert run.status == ImportRun.Status.FAILED and "RuntimeError" in run.error

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
+from institutions import importing
 from institutions.models import Competence, Organisation
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +23,18 @@ HEADER = [
     "countries", "donor_1", "amount_1", "donor_2", "amount_2",
 ]  # fmt: skip
 MODELS = [Organisation, Competence, Experience, ExperienceCountry, Funding, Donor]
+
+
+def crash_on_line(monkeypatch, crashing):
+    """The import stops on line `crashing` as if the database went away."""
+    original = importing.Importer._organisation
+
+    def organisation(self, line, slug, row, lines):
+        if line == crashing:
+            raise RuntimeError("the database went away")
+        return original(self, line, slug, row, lines)
+
+    monkeypatch.setattr(importing.Importer, "_organisation", organisation)
 
 
 def run(path, *args):
@@ -265,18 +278,9 @@ def test_missing_file_is_a_clean_error(tmp_path):
 
 
 def test_a_crash_rolls_back_the_whole_run_by_default(sectors, tmp_path, monkeypatch):
-    from institutions import importing
-
     rows = [org_row(f"org-{i}") for i in range(5)]
     path = write(tmp_path, rows)
-    original = importing.Importer._organisation
-
-    def crash_on_line_5(self, line, slug, row, lines):
-        if line == 5:
-            raise RuntimeError("the database went away")
-        return original(self, line, slug, row, lines)
-
-    monkeypatch.setattr(importing.Importer, "_organisation", crash_on_line_5)
+    crash_on_line(monkeypatch, 5)
     with pytest.raises(RuntimeError):
         run(path)
     assert Organisation.objects.count() == 0
@@ -286,17 +290,8 @@ def test_a_crash_rolls_back_the_whole_run_by_default(sectors, tmp_path, monkeypa
 
 
 def test_batches_commit_every_n_rows(sectors, tmp_path, monkeypatch):
-    from institutions import importing
-
     path = write(tmp_path, [org_row(f"org-{i}") for i in range(5)])
-    original = importing.Importer._organisation
-
-    def crash_on_line_6(self, line, slug, row, lines):
-        if line == 6:
-            raise RuntimeError("the database went away")
-        return original(self, line, slug, row, lines)
-
-    monkeypatch.setattr(importing.Importer, "_organisation", crash_on_line_6)
+    crash_on_line(monkeypatch, 6)
     with pytest.raises(RuntimeError):
         run(path, "--batch", "2")
     # Lines 2-3 and 4-5 were committed as two batches; line 6 failed in the third.

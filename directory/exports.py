@@ -29,7 +29,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
-from institutions.models import Competence, Organisation, Sector
+from institutions.models import PROFILE_FIELDS, Competence, Organisation, Sector
 
 from . import export_files
 from .criteria import experience_counts, in_language
@@ -96,8 +96,7 @@ class Organisations:
     name = "organisations"
     columns = ORGANISATION_COLUMNS
     needs_donors = False
-    fields = ["pk", "slug", "name_fr", "name_en", "acronym", "kind", "street", "zip_code", "city", "country",
-              "website", "email", "telephone", "fax", "updated"]  # fmt: skip
+    fields = ["pk", "slug", "name_fr", "name_en", *PROFILE_FIELDS, "updated"]
 
     @staticmethod
     def ids(organisations, limit=None):

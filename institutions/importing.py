@@ -28,21 +28,12 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding, check_fundings_within_cost
-from institutions.models import Competence, Organisation, Sector
+from institutions.models import PROFILE_FIELDS, Competence, Organisation, Sector
 
 ORGANISATION_COLUMNS = [
     "name_fr",
     "name_en",
-    "acronym",
-    "kind",
-    "street",
-    "zip_code",
-    "city",
-    "country",
-    "website",
-    "email",
-    "telephone",
-    "fax",
+    *PROFILE_FIELDS,
     "description_fr",
     "description_en",
     "published",

@@ -17,6 +17,11 @@ MAX_COMPETENCES = 5
 IATI_IDENTIFIER_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{2,}-[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
 
+# The organisation's own one-language fields, in the profile page's order: the partner form, the import, the
+# exports and the demo data list these (with the translated name and description around them).
+PROFILE_FIELDS = ["acronym", "kind", "street", "zip_code", "city", "country", "website", "email", "telephone", "fax"]
+
+
 class SectorQuerySet(models.QuerySet):
     def active(self):
         """Codes that may be chosen for new input; withdrawn ones stay for old records."""

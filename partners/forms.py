@@ -23,7 +23,7 @@ from experiences.models import (
     check_sectors_count,
 )
 from institutions.amounts import AmountField
-from institutions.models import MAX_COMPETENCES, Organisation, Sector
+from institutions.models import MAX_COMPETENCES, PROFILE_FIELDS, Organisation, Sector
 
 from .models import DonorProposal
 
@@ -85,10 +85,7 @@ class ModelIdsField(forms.ModelMultipleChoiceField):
 class OrganisationForm(TranslatedErrorsMixin, forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = [
-            "name_fr", "name_en", "acronym", "kind", "street", "zip_code", "city", "country",
-            "website", "email", "telephone", "fax", "description_fr", "description_en", "iati_identifier",
-        ]  # fmt: skip
+        fields = ["name_fr", "name_en", *PROFILE_FIELDS, "description_fr", "description_en", "iati_identifier"]
         labels = {
             "name_fr": _("Name in French"),
             "name_en": _("Name in English"),

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import translation
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
-from institutions.models import Competence, Organisation, Sector
+from institutions.models import PROFILE_FIELDS, Competence, Organisation, Sector
 
 DEFAULT_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_data.json"
 CHANGE_REASON = "Demo data (manage.py load_demo)"
@@ -22,18 +22,7 @@ PARTNER_ORGANISATION = "aimf"
 STAFF_EMAIL = "staff@platforma.example"
 STAFF_PASSWORD = "platforma-staff"
 
-ORGANISATION_FIELDS = [
-    "acronym",
-    "kind",
-    "street",
-    "zip_code",
-    "city",
-    "country",
-    "website",
-    "email",
-    "telephone",
-    "fax",
-]
+
 ORGANISATION_TRANSLATED = ["name", "description"]
 EXPERIENCE_TRANSLATED = ["title", "objectives", "results"]
 
@@ -189,7 +178,7 @@ class Command(BaseCommand):
             if self.verbosity >= 2:
                 self.stdout.write(f"  skipped {slug} (already present, left untouched)")
             return
-        values = {f: entry.get(f) or "" for f in ORGANISATION_FIELDS}
+        values = {f: entry.get(f) or "" for f in PROFILE_FIELDS}
         values.update(_translated(entry, ORGANISATION_TRANSLATED))
         org = _build(Organisation, {**values, "slug": slug, "published": bool(entry.get("published", True))})
         self._save(org, f"organisation {slug}")

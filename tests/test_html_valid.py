@@ -1,6 +1,6 @@
 """Valid HTML: the Nu Html Checker (scripts/vnu.sh, the W3C validator's engine) finds no error in the pages as
 served: the front page, a search with results and filters in force, a profile, the print views, the login
-page and the partner pages, in both languages."""
+page, the statistics (map and charts), the experiences list and the partner pages, in both languages."""
 
 import re
 import subprocess
@@ -32,6 +32,9 @@ def public_pages(aimf):
         reverse("partners:login"),
         reverse("partners:password_reset"),
         reverse("opendata:open_data"),
+        reverse("directory:statistics"),  # the map and charts (inline SVG)
+        reverse("directory:statistics") + "?worked_in=BF",
+        reverse("directory:experiences"),
     ]
 
 
@@ -69,7 +72,7 @@ def test_public_and_partner_pages_are_valid_html(client, aimf, staff_editor, tmp
             client.logout()
     status, messages = vnu(paths)
     assert status == 0, messages
-    assert len(paths) == 2 * (9 + 6)
+    assert len(paths) == 2 * (12 + 6)
 
 
 def test_the_checker_does_report_an_error(tmp_path):

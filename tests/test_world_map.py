@@ -3,10 +3,13 @@ file, the classes, the demo data's countries on the map with the table's numbers
 languages, and the thumbnail costing the search page no query."""
 
 import datetime
+import itertools
 import re
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from directory.world_map import CLASSES, Level, classes, level_of, shapes
 
@@ -59,6 +62,18 @@ def test_the_shapes_file_names_every_country_by_alpha_2():
 )
 def test_classes_are_quintiles_of_the_countries_counted(counts, levels):
     assert classes(counts) == levels
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**6), max_size=250))
+def test_every_number_counted_has_one_class_the_largest_the_darkest(counts):
+    levels = classes(counts)
+    assert len(levels) <= CLASSES
+    assert all(a.high < b.low and a.level < b.level for a, b in itertools.pairwise(levels))
+    found = [(n, level_of(n, levels)) for n in sorted(counts)]
+    assert all(1 <= level <= CLASSES for n, level in found if n) and all(level == 0 for n, level in found if not n)
+    assert [level for _n, level in found] == sorted(level for _n, level in found)  # more is never lighter
+    if any(counts):
+        assert level_of(max(counts), levels) == CLASSES
 
 
 def test_a_number_just_above_a_class_is_in_the_next():

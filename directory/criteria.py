@@ -250,6 +250,14 @@ class Criteria(django_filters.FilterSet):
         names = list(self.filters)
         return urlencode(sorted(pairs, key=lambda pair: names.index(pair[0]) if pair[0] in names else len(names)))
 
+    def querystring_adding(self, name, value, **extra):
+        """The canonical query string with one more value of a repeatable criterion (as it was when the
+        value is in force already), `extra` as in querystring(): a map's country links."""
+        pairs = {(k, v) for k, v in self.criteria_pairs if k not in extra} | {(name, str(value))}
+        pairs |= {(k, str(v)) for k, v in extra.items() if v is not None}
+        names = list(self.filters)
+        return urlencode(sorted(pairs, key=lambda pair: (names.index(pair[0]), pair[1])))
+
     @property
     def text(self):
         # Text that folds to nothing (control characters, lone accents) is no search: no "relevance" rank.
@@ -447,9 +455,11 @@ class OrganisationFilter(Criteria):
         parts = [_count(self.narrowed(skip) if self.narrowing else None, facets) for skip, facets in asked]
         return _counted(parts[0].union(*parts[1:], all=True)) if parts else {}
 
-    def facets(self, expanded=()):
-        """{facet: FacetValues}: the values to show with their counts (see shown_facets)."""
-        return shown_facets(self.facet_counts(), self.criteria, FACET_CRITERION, expanded)
+    def facets(self, expanded=(), counts=None):
+        """{facet: FacetValues}: the values to show with their counts (see shown_facets); `counts`: the
+        facet_counts() the caller has read already."""
+        counts = self.facet_counts() if counts is None else counts
+        return shown_facets(counts, self.criteria, FACET_CRITERION, expanded)
 
 
 def shown_facets(counts, criteria, facet_criterion, expanded=()):

@@ -6,11 +6,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 
+from institutions.formatting import country_names
+
 from .criteria import OrganisationFilter, shared_criteria
 from .experience_views import experience_search
 from .exports import csv_lines
 from .statistics import criteria_summary, statistics
 from .views import _with_query, canonical_redirect
+from .world_map import world_map
 
 
 def canonical_statistics(request):
@@ -26,9 +29,11 @@ def statistics_page(request):
     filterset = experience_search(request)
     language = get_language()
     query = filterset.querystring(sort=None)
+    tables = statistics(filterset, language)
     ctx = {
         "filterset": filterset,
-        "tables": statistics(filterset, language),
+        "tables": tables,
+        "map": countries_map(filterset, tables, language),
         "summary": criteria_summary(filterset, language),
         "links": {
             "csv": _with_query(reverse("directory:statistics_csv"), query),
@@ -37,6 +42,19 @@ def statistics_page(request):
         },
     }
     return render(request, "directory/statistics.html", ctx)
+
+
+def countries_map(filterset, tables, language):
+    """The map of the table of experiences by country of action, each counted country a link to these
+    statistics with that country as one more `worked_in` criterion."""
+    (by_country,) = [table for table in tables if table.name == "country"]
+    here = reverse("directory:statistics")
+
+    def url_of(code):
+        return _with_query(here, filterset.querystring_adding("worked_in", code, sort=None))
+
+    counts = {row.key: row.count for row in by_country.rows if row.key}
+    return world_map(counts, country_names(language), url_of)
 
 
 STATISTICS_COLUMNS = ["table", "key", "label", "count", "amount"]

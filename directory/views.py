@@ -30,6 +30,7 @@ from .criteria import (
 )
 from .experience_criteria import ExperienceFilter
 from .translated import Translated, translated_field
+from .world_map import world_map
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000  # deeper pages are answered with the last one a person could reach by links
@@ -249,7 +250,8 @@ def search(request):
     expanded = expanded_facets(request)
     here = reverse("directory:search")
     pages = result_page(request, filterset, expanded, here, result_rows)
-    facets = filterset.facets(expanded)
+    counts = filterset.facet_counts()
+    facets = filterset.facets(expanded, counts=counts)
     query = filterset.querystring()
     corrected = filterset.corrected
     front = not query and pages["page"].number == 1
@@ -270,6 +272,9 @@ def search(request):
         "suggestion": corrected,
         "suggestion_url": _with_query(here, filterset.querystring(q=corrected)) if corrected else None,
         "links": {name: _with_query(reverse(f"directory:{name}"), query) for name in LINKED_VIEWS},
+        # The thumbnail of the statistics' map: the countries of action by the facet counts already read (how
+        # many organisations each would give, as the facet lists say), no query of its own.
+        "thumbnail": world_map(counts.get("worked_in", {}), {}, lambda code: "", small=True),
     }
     # The experiences list and the statistics with the criteria they share with this search (the sorts of
     # the two lists differ: none is carried over).

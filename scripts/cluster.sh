@@ -96,23 +96,21 @@ app_env() {
   export DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:$REPLICA_PORT/$DATABASE_NAME"
 }
 
-start_app() {  # start_app PORT
+start_app() {  # start_app PORT: in the background (start waits for it)
   "$ROOT/.venv/bin/gunicorn" platforma.wsgi --daemon --bind "127.0.0.1:$1" --workers "$WORKERS" \
     --pid "$DIR/gunicorn-$1.pid" --error-logfile "$DIR/gunicorn-$1.log" --access-logfile /dev/null \
     --graceful-timeout 5
-  wait_for "http://127.0.0.1:$1/healthz"
-  echo "app server: 127.0.0.1:$1 ($WORKERS workers; log $DIR/gunicorn-$1.log)"
 }
 
-stop_pidfile() {  # stop_pidfile FILE NAME
-  if [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; then
-    local pid
-    pid=$(cat "$1")
-    kill -TERM "$pid"
+stop_pidfiles() {  # stop_pidfiles FILE...: SIGTERM to each (graceful: requests under way finish), then wait
+  local file pids=()
+  for file in "$@"; do
+    if [ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null; then pids+=("$(cat "$file")"); kill -TERM "${pids[-1]}"; fi
+    rm -f "$file"
+  done
+  for pid in "${pids[@]}"; do
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    echo "$2 stopped"
-  fi
-  rm -f "$1"
+  done
 }
 
 write_nginx_conf() {
@@ -137,7 +135,8 @@ start_nginx() {
 }
 
 stop_nginx() {
-  stop_pidfile "$DIR/nginx/nginx.pid" nginx
+  [ -f "$DIR/nginx/nginx.pid" ] && echo "nginx: stopping"
+  stop_pidfiles "$DIR/nginx/nginx.pid"
 }
 
 start() {
@@ -157,25 +156,31 @@ start() {
   fi
   allow_replication
   start_replica
+  echo "replica ready after ${SECONDS} s"
   app_env
   "$PY" manage.py collectstatic --noinput -v 0
   for port in $APP_PORTS; do start_app "$port"; done
+  for port in $APP_PORTS; do
+    wait_for "http://127.0.0.1:$port/healthz"
+    echo "app server: 127.0.0.1:$port ($WORKERS workers; log $DIR/gunicorn-$port.log)"
+  done
   start_nginx
   echo "cluster up: database $DATABASE_NAME, replica $DATABASE_REPLICA_URL, cache $CACHE_URL;"
   echo "an edit reaches every anonymous visitor within $((PUBLIC_MAX_AGE + PUBLIC_STALE_WHILE_REVALIDATE)) s. make cluster-stop stops it."
 }
 
 stop() {
-  local part parts=("$@") port
+  local part parts=("$@") port apps=()
   [ ${#parts[@]} -gt 0 ] || { parts=(nginx replica); for port in $APP_PORTS; do parts+=("app:$port"); done; }
   for part in "${parts[@]}"; do
     case "$part" in
       nginx) stop_nginx ;;
       replica) stop_replica ;;
-      app:*) stop_pidfile "$DIR/gunicorn-${part#app:}.pid" "app server ${part#app:}" ;;
+      app:*) apps+=("$DIR/gunicorn-${part#app:}.pid"); echo "app server ${part#app:}: stopping" ;;
       *) echo "unknown part: $part (nginx, replica, app:PORT)" >&2; exit 2 ;;
     esac
   done
+  [ ${#apps[@]} -eq 0 ] || stop_pidfiles "${apps[@]}"
 }
 
 case "${1:-}" in

@@ -168,7 +168,8 @@ def test_the_cluster_serves_edits_in_time_and_survives_losing_the_replica_and_an
         return True
 
     while not visitor_sees_it():
-        assert time.monotonic() - edited < ADVERTISED + 2, "a visitor did not see the edit in time"
+        # (+3 s: the requests themselves, on a loaded CI machine)
+        assert time.monotonic() - edited < ADVERTISED + 3, "a visitor did not see the edit in time"
         time.sleep(0.5)
 
     # Searches that match AIMF and that neither nginx nor anything else has seen yet: each reads the database.

@@ -191,5 +191,5 @@ def test_a_primary_failure_is_not_retried(configured):
 def test_without_a_replica_nothing_changes(client, settings, db):
     assert replica.REPLICA not in settings.DATABASES
     assert not replica.configured()
-    response = client.post("/fr/accounts/login/", {"username": "x", "password": "y"})
+    response = client.post("/fr/partners/login/", {"username": "x", "password": "y"})
     assert replica.PIN_COOKIE not in response.cookies

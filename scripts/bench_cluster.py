@@ -95,7 +95,7 @@ def cache_statuses(log, offset):
     return statuses
 
 
-def p95(values):
+def ninety_fifth(values):
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * 0.95))] if values else 0.0
 
@@ -141,8 +141,8 @@ def main(argv=None):
                 others = [t for s, times in statuses.items() if s not in ("HIT", "STALE", "UPDATING", "REVALIDATED")
                           for t in times]
                 hits = f"{100 * len(cached) / max(1, len(cached) + len(others)):.0f} %"
-                inside = (f"inside nginx (its $request_time): answered from its cache p95 {p95(cached):.1f} ms, "
-                          f"passed to an app server p95 {p95(others):.1f} ms")
+                inside = (f"inside nginx (its $request_time): answered from its cache p95 "
+                          f"{ninety_fifth(cached):.1f} ms, passed to an app server p95 {ninety_fifth(others):.1f} ms")
             rows.append((label, rate, p50, p95, errors, total, hits, after[0] - before[0], after[1] - before[1]))
     finally:
         os.unlink(f.name)

@@ -159,13 +159,14 @@ start() {
   echo "replica ready after ${SECONDS} s"
   app_env
   "$PY" manage.py collectstatic --noinput -v 0
+  echo "static files collected after ${SECONDS} s"
   for port in $APP_PORTS; do start_app "$port"; done
   for port in $APP_PORTS; do
     wait_for "http://127.0.0.1:$port/healthz"
     echo "app server: 127.0.0.1:$port ($WORKERS workers; log $DIR/gunicorn-$port.log)"
   done
   start_nginx
-  echo "cluster up: database $DATABASE_NAME, replica $DATABASE_REPLICA_URL, cache $CACHE_URL;"
+  echo "cluster up after ${SECONDS} s: database $DATABASE_NAME, replica $DATABASE_REPLICA_URL, cache $CACHE_URL;"
   echo "an edit reaches every anonymous visitor within $((PUBLIC_MAX_AGE + PUBLIC_STALE_WHILE_REVALIDATE)) s. make cluster-stop stops it."
 }
 

@@ -35,6 +35,8 @@ SCRIPT = os.path.join(ROOT, "scripts", "cluster.sh")
 MAX_AGE = 3
 STALE = 3
 ADVERTISED = MAX_AGE + STALE
+MAX_LAG, CHECK_INTERVAL = 2, 1
+PIN = MAX_LAG + CHECK_INTERVAL + 1  # platforma.replica.pin_seconds(): the primary is read that long after a change
 
 
 def free_ports(count):
@@ -66,7 +68,8 @@ def cluster(transactional_db, sectors, shared_cache, settings):
         os.environ, **shared_cache, CLUSTER_DIR=folder, CLUSTER_PORT=str(nginx), CLUSTER_NOCACHE_PORT=str(nocache),
         CLUSTER_APP_PORTS=f"{app_a} {app_b}", CLUSTER_REPLICA_PORT=str(replica), CLUSTER_WORKERS="1",
         CLUSTER_SETUP="0", DATABASE_URL=database_url(), PUBLIC_MAX_AGE=str(MAX_AGE),
-        PUBLIC_STALE_WHILE_REVALIDATE=str(STALE),
+        PUBLIC_STALE_WHILE_REVALIDATE=str(STALE), REPLICA_MAX_LAG=str(MAX_LAG),
+        REPLICA_CHECK_INTERVAL=str(CHECK_INTERVAL),
         # Without the app servers' own page cache, a URL nginx has not seen reads the database (primary or
         # replica): what this test watches. tests/test_multiprocess.py covers that cache across servers.
         PUBLIC_PAGE_CACHE="0",
@@ -180,7 +183,7 @@ def test_the_cluster_serves_edits_in_time_and_survives_losing_the_replica_and_an
     )
 
     # Once the edit is old enough for the replica to hold it, anonymous reads that miss every cache go to it.
-    time.sleep(max(0.0, 5 + 2 + 1 + 1 - (time.monotonic() - edited)))  # platforma.replica.pin_seconds()
+    time.sleep(max(0.0, PIN + 1 - (time.monotonic() - edited)))
     before = replica_commits(cluster["replica_port"])
     for _ in range(5):
         assert found(get(nginx + next(fresh))) == 1

@@ -26,6 +26,8 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, connections
 
+from institutions.cache import changed_at
+
 REPLICA = "replica"
 PIN_COOKIE = "platforma_primary"
 _PRIMARY_ONLY_PATH = re.compile(r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?(?:partners|accounts)/")
@@ -87,8 +89,6 @@ def mark_down():
 
 def may_read_replica(request):
     """May this request read from the replica at all (before asking whether the replica is ready)?"""
-    from institutions.cache import changed_at
-
     if request.method not in ("GET", "HEAD"):
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES or PIN_COOKIE in request.COOKIES:

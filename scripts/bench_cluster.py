@@ -74,12 +74,15 @@ def published_paths():
 
 
 def commits():
+    """Transactions committed so far in the benchmark's database on the primary and on the replica."""
     name = DATABASE_URL.rsplit("/", 1)[1]
-    sql = f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{name}'"
     counts = []
     for port in ("5432", REPLICA_PORT):
-        out = subprocess.run(["psql", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-tAc", sql],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "postgres", "-tA", "-v", f"name={name}"],
+            input="SELECT xact_commit FROM pg_stat_database WHERE datname = :'name';",
+            capture_output=True, text=True, check=True,
+        ).stdout
         counts.append(int(out.strip() or 0))
     return counts
 

@@ -147,8 +147,8 @@ start() {
   chmod 755 "$DIR"
   [ -f "$DIR/secret_key" ] || head -c 48 /dev/urandom | base64 | tr -d '/+=' >"$DIR/secret_key"
   if [ "${CLUSTER_SETUP:-1}" = 1 ]; then
-    psql "$PRIMARY dbname=postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE_NAME'" | grep -q 1 \
-      || createdb -h 127.0.0.1 -U postgres "$DATABASE_NAME"
+    psql "$PRIMARY dbname=postgres" -tA -v name="$DATABASE_NAME" <<<"SELECT 1 FROM pg_database WHERE datname = :'name'" \
+      | grep -q 1 || createdb -h 127.0.0.1 -U postgres "$DATABASE_NAME"
     # As `make db`: migrations, the OECD sectors, the demo data (what was entered is kept).
     DATABASE_URL=$DATABASE_URL "$PY" manage.py migrate --noinput --verbosity 0
     DATABASE_URL=$DATABASE_URL "$PY" manage.py load_sectors

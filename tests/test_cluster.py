@@ -109,9 +109,11 @@ def found(page):
 
 
 def replica_commits(port):
+    """Transactions committed in the test database on the replica (pg_stat_database), read from another one."""
     out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-tAc",
-         f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{connection.settings_dict['NAME']}'"],
+        ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres", "-tA",
+         "-v", f"name={connection.settings_dict['NAME']}"],
+        input="SELECT xact_commit FROM pg_stat_database WHERE datname = :'name';",
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return int(out.stdout.strip())

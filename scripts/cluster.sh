@@ -91,8 +91,7 @@ stop_replica() {
 
 app_env() {
   export DEBUG=0 ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 LOG_LEVEL=WARNING
-  export SECRET_KEY="$(cat "$DIR/secret_key")" DATABASE_URL CACHE_URL
-  export CACHE_KEY_PREFIX=${CACHE_KEY_PREFIX:-cluster}
+  export SECRET_KEY="$(cat "$DIR/secret_key")" DATABASE_URL
   export DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:$REPLICA_PORT/$DATABASE_NAME"
 }
 
@@ -146,6 +145,8 @@ start() {
   mkdir -p "$DIR"
   chmod 755 "$DIR"
   [ -f "$DIR/secret_key" ] || head -c 48 /dev/urandom | base64 | tr -d '/+=' >"$DIR/secret_key"
+  # The setup below writes data: it must bump the generation in the cache the app servers read.
+  export CACHE_URL CACHE_KEY_PREFIX=${CACHE_KEY_PREFIX:-cluster}
   if [ "${CLUSTER_SETUP:-1}" = 1 ]; then
     psql "$PRIMARY dbname=postgres" -tA -v name="$DATABASE_NAME" <<<"SELECT 1 FROM pg_database WHERE datname = :'name'" \
       | grep -q 1 || createdb -h 127.0.0.1 -U postgres "$DATABASE_NAME"

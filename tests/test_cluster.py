@@ -21,8 +21,9 @@ import time
 
 import pytest
 import requests
-from django.contrib.sessions.backends.db import SessionStore
+from django.conf import settings
 from django.db import connection
+from django.test import Client
 
 from partners.models import Membership
 from tests.factories import make_aimf
@@ -125,12 +126,9 @@ def test_the_cluster_serves_edits_in_time_and_survives_losing_the_replica_and_an
     aimf = make_aimf()
     partner = django_user_model.objects.create_user("partner@aimf.example", "correct-horse-battery-9")
     Membership.objects.create(user=partner, organisation=aimf)
-    session = SessionStore()
-    session["_auth_user_id"] = str(partner.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = partner.get_session_auth_hash()
-    session.create()
-    logged_in = {"sessionid": session.session_key}
+    browser = Client()
+    browser.force_login(partner, backend="django.contrib.auth.backends.ModelBackend")
+    logged_in = {settings.SESSION_COOKIE_NAME: browser.cookies[settings.SESSION_COOKIE_NAME].value}
 
     nginx, a, b = cluster["nginx"], cluster["a"], cluster["b"]
     profile, search = "/fr/organisations/aimf/", "/en/?country=SN"

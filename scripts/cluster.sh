@@ -8,6 +8,7 @@
 #
 #   scripts/cluster.sh start            (make cluster)       everything; the replica is made afresh each time
 #   scripts/cluster.sh stop [PART...]   (make cluster-stop)  everything, or parts: nginx, replica, app:PORT
+#                                        (the replica's copy of the data is deleted when it stops)
 #
 # Changes made to the primary, only when needed and only once: a `host replication all 127.0.0.1/32 trust`
 # line in its pg_hba.conf (then a reload), so that pg_basebackup and the replica may connect. wal_level must
@@ -86,6 +87,8 @@ stop_replica() {
   if [ -f "$DIR/pg/data/postmaster.pid" ]; then
     as_postgres "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev/null && echo "replica stopped"
   fi
+  # A copy of the whole primary, made afresh at each start: no need to keep it (its log stays).
+  [ -d "$DIR/pg/data" ] && as_postgres rm -rf "$DIR/pg/data"
   return 0
 }
 

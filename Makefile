@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install db messages check-messages lint bench load backup restore clean screenshots
+.PHONY: run test setup install db messages check-messages lint bench load backup restore clean screenshots \
+	cluster cluster-stop bench-cluster
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else "Python 3.13 or newer is needed (found " + sys.version.split()[0] + "); install it or run make PYTHON=/path/to/python3.13")'
@@ -77,3 +78,16 @@ bench: install
 # README pictures: search page, a profile and its print view, desktop and phone, into docs/screenshots/.
 screenshots: db
 	$(PY) scripts/screenshots.py
+
+# A local cluster on 127.0.0.1 (README "A local cluster"): nginx with its cache, two gunicorn app servers, the
+# running PostgreSQL and a streaming replica of it, the running Redis. DATABASE_URL=... serves another database.
+cluster: install
+	scripts/cluster.sh start
+
+cluster-stop:
+	scripts/cluster.sh stop
+
+# Requests/s and p95 through nginx with and without its cache and against one app server; starts the cluster.
+BENCH_SECONDS ?= 15
+bench-cluster: install
+	$(PY) scripts/bench_cluster.py --seconds $(BENCH_SECONDS)

@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "platforma.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Reads of anonymous public requests from the replica, when there is one (DATABASE_REPLICA_URL).
+    "platforma.replica.ReplicaMiddleware",
     # After WhiteNoise (static files keep their own long-lived headers): no proxy stores a page by default.
     "platforma.middleware.PrivateByDefaultMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -159,6 +161,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # and two simultaneous saves gave the 503 page; now the second waits, then sees the first's version.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# A PostgreSQL streaming replica for the reads where it is safe (platforma/replica.py: anonymous public pages,
+# feeds, exports, the API; never right after a write). Unset: everything reads and writes DATABASE_URL.
+# A replica lagging more than REPLICA_MAX_LAG seconds (checked every REPLICA_CHECK_INTERVAL) is not read.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "")
+REPLICA_MAX_LAG = envint("REPLICA_MAX_LAG", 5)
+REPLICA_CHECK_INTERVAL = envint("REPLICA_CHECK_INTERVAL", 2)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # A stopped replica refuses at once; an unreachable host must not hold a worker longer than this.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    # Tests: the replica alias reads the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["platforma.replica.ReplicaRouter"]
 
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

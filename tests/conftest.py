@@ -287,6 +287,10 @@ def pytest_collection_modifyitems(config, items):
             f"{CHROMIUM} not found (sudo apt-get install chromium to run them)",
         ),
         "redis": (None, f"no Redis at {REDIS_URL} (sudo apt-get install redis-server to run them)"),
+        "cluster": (
+            shutil.which("nginx") and os.path.exists("/usr/lib/postgresql/15/bin/pg_ctl") and shutil.which("curl"),
+            "no nginx, curl or PostgreSQL 15's pg_ctl (apt-get install nginx curl postgresql-15)",
+        ),
         "vnu": (
             shutil.which("java") and list(ROOT.glob(".cache/vnu-jar-*/build/dist/vnu.jar")),
             "no Java or no vnu.jar (apt-get install default-jre-headless; sh scripts/vnu.sh --install)",

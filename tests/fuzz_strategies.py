@@ -2,6 +2,8 @@
 attacker sends. Surrogate code points are left out: they cannot be encoded as UTF-8, so no HTTP client can
 send them (the test client refuses them before the request is made)."""
 
+from urllib.parse import urlencode
+
 from hypothesis import strategies as st
 
 # Every character UTF-8 can carry, NUL and control characters included.
@@ -83,3 +85,18 @@ def parameters(known):
     """A query: known parameter names (each possibly repeated) and unknown ones."""
     names = st.one_of(st.sampled_from(known), text)
     return st.dictionaries(names, values, max_size=6)
+
+
+def changed(base):
+    """The valid form data `base` with some fields replaced by arbitrary values or removed (None), and
+    unknown fields added."""
+    changes = st.dictionaries(st.one_of(st.sampled_from(sorted(base)), text), st.one_of(values, st.none()), max_size=6)
+    return changes.map(lambda c: {k: v for k, v in {**base, **c}.items() if v is not None})
+
+
+def post(client, url, data):
+    """Posted as a browser posts a form; the whole answer is read."""
+    response = client.post(url, urlencode(data, doseq=True), content_type="application/x-www-form-urlencoded")
+    response.content  # noqa: B018
+    assert response.status_code < 500, response.status_code
+    return response

@@ -9,13 +9,13 @@ Each runs in a transaction rolled back afterwards, with an empty outbox and no r
 limits have their own tests)."""
 
 from contextlib import contextmanager
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.db import transaction
-from fuzz_strategies import text, values
+from fuzz_strategies import changed, post, text, values
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -35,21 +35,6 @@ VALID = {
 def lyon(db, settings):
     settings.CONTACT_RATE_PER_IP = settings.CONTACT_RATE_PER_ORGANISATION = "1000000/h"
     return Organisation.objects.create(name_fr="Ville de Lyon", acronym="LYON", country="FR", email="lyon@example.org")
-
-
-def changed(base):
-    """The valid form data `base` with some fields replaced by arbitrary values or removed (None), and
-    unknown fields added."""
-    changes = st.dictionaries(st.one_of(st.sampled_from(sorted(base)), text), st.one_of(values, st.none()), max_size=6)
-    return changes.map(lambda c: {k: v for k, v in {**base, **c}.items() if v is not None})
-
-
-def post(client, url, data):
-    """Posted as a browser posts a form; the whole answer is read."""
-    response = client.post(url, urlencode(data, doseq=True), content_type="application/x-www-form-urlencoded")
-    response.content  # noqa: B018
-    assert response.status_code < 500, response.status_code
-    return response
 
 
 @contextmanager

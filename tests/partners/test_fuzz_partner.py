@@ -15,7 +15,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from fuzz_strategies import NASTY, text, values
+from fuzz_strategies import NASTY, changed, post, text, values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,21 +28,6 @@ from tests.partners.partner_forms import (
 )
 
 fuzz = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-def changed(base):
-    """The valid form data `base` with some fields replaced by arbitrary values or removed (None), and
-    unknown fields added."""
-    changes = st.dictionaries(st.one_of(st.sampled_from(sorted(base)), text), st.one_of(values, st.none()), max_size=6)
-    return changes.map(lambda c: {k: v for k, v in {**base, **c}.items() if v is not None})
-
-
-def post(client, url, data):
-    """Posted as a browser posts a form; the whole answer is read."""
-    response = client.post(url, urlencode(data, doseq=True), content_type="application/x-www-form-urlencoded")
-    response.content  # noqa: B018
-    assert response.status_code < 500, response.status_code
-    return response
 
 
 @contextmanager

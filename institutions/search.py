@@ -341,7 +341,7 @@ def _stemmers():
 
 
 @lru_cache(maxsize=50_000)
-def _stems(word):
+def _word_stems(word):
     """(French stem, English stem) of a folded word. The same words come back in every document and on every
     save of an organisation, and stemming is pure: each word is stemmed once per process (≈ 10 MB at most)."""
     return tuple(stemmer.stemWord(word) for stemmer in _stemmers())
@@ -349,7 +349,7 @@ def _stems(word):
 
 def _stemmed(words):
     """([French stems], [English stems]) of folded words."""
-    stems = [_stems(word) for word in words]
+    stems = [_word_stems(word) for word in words]
     return tuple([pair[language] for pair in stems] for language in range(len(CONFIGS)))
 
 

@@ -15,7 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WORDS = {
     "fr": {"follow": "Suivre cette recherche par e-mail", "email": "Votre adresse e-mail",
            "monthly": "Une fois par mois", "send": "Suivre cette recherche",
-           "asked": "Consultez votre boîte de réception", "confirm": "Confirmer l’alerte", "alert": "Votre alerte", "unsubscribe": "Se désabonner", "unsubscribed": "Désabonnement effectué",
+           "asked": "Consultez votre boîte de réception", "confirm": "Confirmer l’alerte", "alert": "Votre alerte",
+           "unsubscribe": "Se désabonner", "unsubscribed": "Désabonnement effectué",
            "required": "Ce champ est obligatoire.", "country": "France"},
     "en": {"follow": "Follow this search by e-mail", "email": "Your e-mail address", "monthly": "Once a month",
            "send": "Follow this search", "asked": "Check your mailbox", "confirm": "Confirm the alert",

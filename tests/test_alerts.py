@@ -14,6 +14,7 @@ from django.core import mail, signing
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_countries import countries
@@ -229,6 +230,25 @@ def test_names_are_escaped_in_the_html_digest():
     html = mail.outbox[0].alternatives[0][0]
     assert "<b>Lyon</b>" not in html and "&lt;b&gt;Lyon&lt;/b&gt;" in html
     assert "<b>Lyon</b>" in mail.outbox[0].body  # plain text is not HTML-escaped
+
+
+@pytest.mark.parametrize("search", ["organisations", "experiences"])
+def test_a_digest_costs_the_same_queries_whatever_its_length(search):
+    """Guards against N+1: a digest of one match and one of six read the database as many times."""
+
+    def queries_for(n):
+        Subscription.objects.all().delete()
+        confirmed(search=search, criteria="")
+        for i in range(n):
+            org = organisation(f"Ville {search} {n} {i}")
+            Experience.objects.create(organisation=org, title_fr=f"Action {i}", start_date="2020-01-01")
+        with CaptureQueriesContext(connection) as queries:
+            assert send_digests(next_period()) == 1
+        Organisation.objects.all().delete()
+        return len(queries)
+
+    queries_for(1)  # the first reads the facets' labels into the cache
+    assert queries_for(1) == queries_for(6)
 
 
 def test_a_mail_server_failure_leaves_the_period_to_the_next_run(monkeypatch):

@@ -5,7 +5,6 @@ guards (honeypot, rate limits, bounds, no enumeration); staff's read-only list; 
 
 import datetime
 import io
-import threading
 import time
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from alerts.models import CRITERIA_MAX, EMAIL_MAX, Digest, Subscription
 from alerts.searches import canonical
 from experiences.models import Experience
 from institutions.models import Organisation
+from tests.at_once import at_once
 from tests.factories import admin_url
 
 pytestmark = pytest.mark.django_db
@@ -272,21 +272,7 @@ def test_two_senders_at_once_send_one_mail():
     confirmed()
     organisation("Ville de Lyon")
     now = next_period()
-    barrier = threading.Barrier(2)
-    results = []
-
-    def sender():
-        barrier.wait()
-        try:
-            results.append(send_digests(now))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda: send_digests(now))
     assert sorted(results) == [0, 1]
     assert len(mail.outbox) == 1 and Digest.objects.count() == 1
 
@@ -294,7 +280,7 @@ def test_two_senders_at_once_send_one_mail():
 # --- unsubscribe, manage, bad links ----------------------------------------------------------------------------
 
 
-def digest_of(subscription):
+def a_digest():
     organisation("Ville de Lyon")
     send_digests(next_period())
     return mail.outbox[-1]
@@ -302,8 +288,8 @@ def digest_of(subscription):
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_unsubscribe_from_the_mail_without_login_asks_then_unsubscribes(client, lang):
-    subscription = confirmed(language=lang)
-    unsubscribe = link_in(digest_of(subscription), "unsubscribe")
+    confirmed(language=lang)
+    unsubscribe = link_in(a_digest(), "unsubscribe")
     page = client.get(unsubscribe)
     assert page.status_code == 200 and ADDRESS in page.text
     assert Subscription.objects.exists()  # a GET changes nothing
@@ -316,8 +302,8 @@ def test_unsubscribe_from_the_mail_without_login_asks_then_unsubscribes(client, 
 
 def test_one_click_unsubscribe_needs_no_csrf_token():
     """RFC 8058: the mail program POSTs List-Unsubscribe=One-Click to the header's address, no cookie, no token."""
-    subscription = confirmed()
-    header = digest_of(subscription).extra_headers["List-Unsubscribe"].strip("<>")
+    confirmed()
+    header = a_digest().extra_headers["List-Unsubscribe"].strip("<>")
     client = Client(enforce_csrf_checks=True)
     response = client.post(header.removeprefix("http://127.0.0.1:8000"), "List-Unsubscribe=One-Click",
                            content_type="application/x-www-form-urlencoded")  # fmt: skip
@@ -328,7 +314,7 @@ def test_one_click_unsubscribe_needs_no_csrf_token():
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_the_manage_page_changes_the_frequency(client, lang):
     subscription = confirmed(language=lang)
-    manage = link_in(digest_of(subscription), "manage")
+    manage = link_in(a_digest(), "manage")
     page = client.get(manage)
     assert page.status_code == 200 and ADDRESS in page.text
     assert 'value="weekly" required id="id_frequency_0" checked' in page.text
@@ -535,7 +521,7 @@ def test_the_subscribe_page_says_which_search_in_words(client, lang, text):
 
 def test_staff_see_the_subscriptions_read_only_and_may_delete(client, staff):
     subscription = confirmed()
-    digest_of(subscription)
+    a_digest()
     listing = client.get(admin_url(Subscription, "changelist"))
     assert listing.status_code == 200
     assert ADDRESS in listing.text and "country=FR" in listing.text

@@ -7,15 +7,12 @@ Each example starts from what the form posts (checked valid below) and replaces 
 values, removes some, or adds unknown ones. Each runs in a transaction rolled back afterwards, with an empty
 outbox and no rate limit in the way (the limits have their own tests)."""
 
-from contextlib import contextmanager
 from urllib.parse import quote, urlencode
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
-from fuzz_strategies import changed, parameters, post, text, values
+from fuzz_strategies import changed, fresh, parameters, post, text, values
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -37,16 +34,6 @@ def unlimited(db, settings):
 def subscription(db):
     return Subscription.objects.create(email="jeanne@example.net", search="organisations", criteria="country=FR",
                                        language="en", frequency="weekly", confirmed=timezone.now())  # fmt: skip
-
-
-@contextmanager
-def fresh():
-    """One example: its own transaction (rolled back), outbox and cache (the rate-limit counters)."""
-    mail.outbox = []
-    cache.clear()
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 def test_the_fuzzed_forms_start_from_valid_data(client, unlimited, subscription):

@@ -47,6 +47,7 @@ urlpatterns += i18n_patterns(
     path("partners/", include("partners.urls")),
     path("", include("api.public_urls")),
     path("", include("contact.urls")),
+    path("", include("alerts.urls")),
     path("", include("directory.urls")),
 )
 

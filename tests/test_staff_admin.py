@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from alerts.models import Digest, Subscription
 from contact.models import ContactMessage
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.completeness import SEED_FIELDS, completeness, with_counts
@@ -104,6 +105,17 @@ class Factory:
             message="Bonjour, une question.", language="fr", recipients=org.email, status="sent",
         )  # fmt: skip
 
+    def alert_subscription(self):
+        """A confirmed subscription with a digest sent (its last one is in the list)."""
+        self.n += 1
+        subscription = Subscription.objects.create(
+            email=f"s{self.n}@example.net", search="organisations", criteria=f"country=SN&q=eau{self.n}",
+            language="fr", frequency="weekly", confirmed=timezone.now(),
+        )  # fmt: skip
+        start = timezone.now() - timedelta(days=7)
+        Digest.objects.create(subscription=subscription, period_start=start, period_end=timezone.now(), items=2)
+        return subscription
+
     def user(self):
         self.n += 1
         user = User.objects.create_user(f"user{self.n}@example.org")
@@ -137,6 +149,7 @@ MAKERS = {
     "partners.Membership": Factory.membership,
     "partners.DonorProposal": Factory.donor_proposal,
     "contact.ContactMessage": Factory.contact_message,
+    "alerts.Subscription": Factory.alert_subscription,
     "institutions.Sector": Factory.sector,
     "institutions.SectorCategory": Factory.category_with_sector,
     "institutions.ImportRun": Factory.import_run,

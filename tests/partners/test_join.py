@@ -434,7 +434,8 @@ def test_accept_a_listing_then_the_partner_sets_a_password_logs_in_and_edits(cli
     with translation.override("en"):
         edit = reverse("partners:organisation", args=[organisation.slug])
     assert client.get(edit).status_code == 200
-    response = client.post(edit, organisation_data(organisation, name_fr="", description_en="We cooperate with Kaolack."))
+    changed = organisation_data(organisation, name_fr="", description_en="We cooperate with Kaolack.")
+    response = client.post(edit, changed)
     assert response.status_code == 302
     organisation.refresh_from_db()
     assert organisation.description_en == "We cooperate with Kaolack." and not organisation.published

@@ -2,14 +2,12 @@
 finding one's organisation with the search on the access form; an organisation asking to be listed, errors
 shown and then corrected. The hidden field is neither seen nor reached by keyboard; no axe violation."""
 
-import re
-
 import pytest
 from django.core import mail
 
 from institutions.models import Organisation
 from partners.models import JoinRequest
-from tests.test_browser import assert_no_axe_violations
+from tests.test_browser import assert_no_axe_violations, label
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,11 +28,6 @@ WORDS = {
            "org_name": "Name of the organisation", "kind": "Kind of organisation", "country": "Country",
            "kind_value": "Municipality", "country_value": "Senegal"},
 }  # fmt: skip
-
-
-def label(text):
-    """The label as shown, followed by its colon (" :" in French)."""
-    return re.compile(rf"^{re.escape(text)}\W*$")
 
 
 @pytest.fixture

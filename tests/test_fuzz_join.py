@@ -7,14 +7,11 @@ Each example starts from what the form posts (checked valid below) and replaces 
 values, removes some, or adds unknown ones. Each runs in a transaction rolled back afterwards, with an empty
 outbox and no rate limit in the way (the limits have their own tests)."""
 
-from contextlib import contextmanager
 from urllib.parse import quote, urlencode
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
-from django.db import transaction
-from fuzz_strategies import changed, post, text, value, values
+from fuzz_strategies import changed, fresh, post, text, value, values
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -45,16 +42,6 @@ def lyon(db, settings, django_user_model):
     settings.JOIN_RATE_PER_IP = settings.JOIN_RATE_PER_ADDRESS = "1000000/h"
     django_user_model.objects.create_superuser("staff@platforma.example", "pw-correct-horse-battery")
     return Organisation.objects.create(name_fr="Ville de Lyon", acronym="LYON", country="FR")
-
-
-@contextmanager
-def fresh():
-    """One example: its own transaction (rolled back), outbox and cache (the rate-limit counters)."""
-    mail.outbox = []
-    cache.clear()
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 def check_kept():

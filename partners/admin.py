@@ -237,7 +237,7 @@ class JoinRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("organisation"))
     def target(self, join_request):
-        return join_request.organisation or join_request.organisation_name
+        return join_request.target
 
     def has_module_permission(self, request):
         return may_review(request.user)

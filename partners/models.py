@@ -177,8 +177,13 @@ class JoinRequest(models.Model):
         permissions = [("review_joinrequest", _("Can accept or refuse join requests"))]
 
     def __str__(self):
-        target = self.organisation_name if self.kind == self.Kind.LISTING else self.organisation
-        return f"{self.name} – {target}"
+        return f"{self.name} – {self.target}"
+
+    @property
+    def target(self):
+        """The organisation asked about: the one in the directory (asked for, or created on acceptance), else
+        the name typed."""
+        return self.organisation or self.organisation_name
 
     @property
     def pending(self):

@@ -612,3 +612,14 @@ def test_the_french_catalogue_has_the_admin_words(client, reviewer):
     with translation.override("fr"):
         page = client.get(reverse("admin:partners_joinrequest_change", args=[join_request.pk])).text
     assert "Accepter" in page and "Refuser" in page and "Décision" in page
+
+
+def test_two_organisations_of_one_name_get_two_addresses(client, reviewer):
+    """The slug is unique: a second organisation listed under the same name gets its own address."""
+    first = asked(client, "fr", organisation_name="Commune de Kaya")
+    second = asked(client, "fr", organisation_name="Commune de Kaya", email="other@kaya.example")
+    client.force_login(reviewer)
+    decide(client, first, "accept")
+    decide(client, second, "accept")
+    assert sorted(Organisation.objects.values_list("slug", flat=True)) == ["commune-de-kaya", "commune-de-kaya-2"]
+    assert not Organisation.objects.filter(published=True).exists()

@@ -295,6 +295,10 @@ ALERTS_RATE_PER_IP = env("ALERTS_RATE_PER_IP", "10/h")
 ALERTS_RATE_PER_ADDRESS = env("ALERTS_RATE_PER_ADDRESS", "3/h")
 # Days a confirmation link works; `send_alerts` deletes the subscriptions left unconfirmed after them.
 ALERTS_CONFIRM_DAYS = envint("ALERTS_CONFIRM_DAYS", 7)
+# Requests to join (partners/join_views.py; each tells staff by mail): per client address, and per address
+# typed whoever types it.
+JOIN_RATE_PER_IP = env("JOIN_RATE_PER_IP", "5/h")
+JOIN_RATE_PER_ADDRESS = env("JOIN_RATE_PER_ADDRESS", "3/d")
 
 # Cache: local memory by default; CACHE_URL=redis://host:6379/0 shares one between app servers.
 # "state" holds the directory generation (institutions/cache.py), which every app process must see the

@@ -1,7 +1,7 @@
 """Valid HTML: the Nu Html Checker (scripts/vnu.sh, the W3C validator's engine) finds no error in the pages as
 served: the front page, a search with results and filters in force, a profile, its contact page, the print views,
-the login page, the statistics (map and charts), the experiences list, the alert pages and the partner pages,
-in both languages."""
+the login page, the statistics (map and charts), the experiences list, the alert pages, the join pages and the
+partner pages, in both languages."""
 
 import re
 import subprocess
@@ -38,6 +38,11 @@ def public_pages(aimf):
         reverse("directory:statistics"),  # the map and charts (inline SVG)
         reverse("directory:statistics") + "?worked_in=BF",
         reverse("directory:experiences"),
+        reverse("join:start"),
+        reverse("join:listing"),
+        reverse("join:access") + "?find=maires",  # found: the choice of an organisation
+        reverse("join:access") + "?find=zzzzzz",  # nothing found
+        reverse("join:thanks"),
     ]
 
 
@@ -98,7 +103,7 @@ def test_public_and_partner_pages_are_valid_html(client, aimf, staff_editor, tmp
             client.logout()
     status, messages = vnu(paths)
     assert status == 0, messages
-    assert len(paths) == 2 * (14 + 6 + 8)
+    assert len(paths) == 2 * (14 + 6 + 5 + 8)
 
 
 def test_the_checker_does_report_an_error(tmp_path):

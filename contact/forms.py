@@ -1,15 +1,9 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from institutions.text import one_line
+
 from .models import EMAIL_MAX, MESSAGE_MAX, MESSAGE_MIN, NAME_MAX, SUBJECT_MAX
-
-
-def one_line(value):
-    """A name or subject goes into a mail's header or first line: a line break there is refused (it could
-    add headers of its own; Django's mail would refuse it later anyway, with a server error)."""
-    if "\n" in value or "\r" in value:
-        raise ValidationError(_("Write it on one line."), code="line_break")
 
 
 class ContactForm(forms.Form):

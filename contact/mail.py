@@ -3,18 +3,14 @@
 language of the page the message was written on."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.template.loader import render_to_string
+from django.core.mail import mailers
 from django.utils import translation
+
+from institutions.mail import templated_mail
 
 
 def _mail(template, ctx, to, reply_to=()):
-    subject = " ".join(render_to_string(f"contact/email/{template}_subject.txt", ctx).split())
-    message = EmailMultiAlternatives(
-        subject, render_to_string(f"contact/email/{template}.txt", ctx), None, to, reply_to=list(reply_to)
-    )
-    message.attach_alternative(render_to_string(f"contact/email/{template}.html", ctx), "text/html")
-    return message
+    return templated_mail(f"contact/email/{template}", ctx, to, reply_to)
 
 
 def contact_mails(organisation, addresses, data, language, profile_url):

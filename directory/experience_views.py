@@ -90,6 +90,7 @@ def experiences(request):
     links = {name: _with_query(reverse(f"directory:{name}"), query) for name in LINKED_VIEWS}
     links["organisations"] = _with_query(reverse("directory:search"), shared_criteria(filterset, OrganisationFilter))
     links["statistics"] = _with_query(reverse("directory:statistics"), filterset.querystring(sort=None))
+    links["alerts"] = _with_query(reverse("alerts:subscribe_experiences"), filterset.querystring(sort=None))
     ctx = {
         "filterset": filterset,
         "criteria": filterset.criteria,

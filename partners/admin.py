@@ -1,8 +1,13 @@
 """Staff admin for partner access: who may edit which organisation, seen from the user and from the
 organisation, and the invitation e-mails."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -15,7 +20,8 @@ from institutions.formatting import short_date
 from institutions.models import Organisation
 
 from .invitations import send_invitation
-from .models import DonorProposal, Membership, Reminder, RemindersOff
+from .joining import AlreadyDecided, accept, may_review, refuse
+from .models import JOIN_MESSAGE_MAX, DonorProposal, JoinRequest, Membership, Reminder, RemindersOff
 
 
 class UserMembershipInline(BoundedInlineMixin, admin.TabularInline):
@@ -200,3 +206,86 @@ class DonorProposalAdmin(admin.ModelAdmin):
 
     def has_add_donor_permission(self, request):
         return request.user.has_perm("experiences.add_donor")
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("refuse", _("Refuse"))])
+    message = forms.CharField(
+        label=_("Message to the asker (optional, sent with a refusal)"),
+        required=False,
+        max_length=JOIN_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+    )
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    """The review queue of join requests: read-only, for staff with the permission
+    `partners.review_joinrequest` (superusers have it); a pending request's page has the "Accept" and
+    "Refuse" buttons (partners/joining.py does the rest). Deleting follows the delete permission (an asker
+    may ask for their data to be removed)."""
+
+    list_display = ["created", "kind", "state", "target", "name", "email", "language", "decided_by", "decided_at"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["organisation", "decided_by"]
+    search_fields = ["name", "email", "organisation_name", "organisation__name_fr", "organisation__name_en"]
+    date_hierarchy = "created"
+    fields = ["kind", "state", "created", "language", "organisation_name", "organisation_kind", "country", "city",
+              "organisation", "name", "position", "email", "message", "decided_by", "decided_at",
+              "decision_message"]  # fmt: skip
+    change_form_template = "admin/partners/joinrequest/change_form.html"
+
+    @admin.display(description=_("organisation"))
+    def target(self, join_request):
+        return join_request.target
+
+    def has_module_permission(self, request):
+        return may_review(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_review(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decided through the buttons only: what the asker wrote is not edited
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [path("<int:pk>/decide/", decide, name="partners_joinrequest_decide"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "decision_form": DecisionForm()}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, pk):
+        """Accept or refuse one pending request, once; back to its page, saying what was done."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not may_review(request.user):
+            raise PermissionDenied
+        join_request = get_object_or_404(JoinRequest, pk=pk)
+        back = redirect(reverse("admin:partners_joinrequest_change", args=[pk]))
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, _("Choose “Accept” or “Refuse”; a message may have at most %(n)d characters.")
+                              % {"n": JOIN_MESSAGE_MAX}, messages.ERROR)  # fmt: skip
+            return back
+        try:
+            if form.cleaned_data["decision"] == "accept":
+                organisation = accept(join_request, request.user)
+                done = _("Accepted: %(email)s is invited to edit %(organisation)s.")
+            else:
+                organisation = refuse(join_request, request.user, form.cleaned_data["message"])
+                done = _("Refused: %(email)s was told, in the language of the request.")
+        except AlreadyDecided:
+            self.message_user(request, _("This request was already decided (or its organisation no longer "
+                                         "exists): nothing was done."), messages.ERROR)  # fmt: skip
+            return back
+        except OSError:  # the mail server is unreachable or refused the mail: the transaction was rolled back
+            self.message_user(request, _("The e-mail could not be sent just now, so nothing was done: please "
+                                         "try again."), messages.ERROR)  # fmt: skip
+            return back
+        self.message_user(request, done % {"email": join_request.email, "organisation": organisation})
+        return back

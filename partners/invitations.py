@@ -5,15 +5,14 @@ token is made of) and expires after PASSWORD_RESET_TIMEOUT."""
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import normalise_email
+from institutions.mail import templated_mail
 
 from .models import Membership
 
@@ -35,8 +34,9 @@ def invite_partner(email, organisation, language=DEFAULT_LANGUAGE):
 
 
 def send_invitation(user, language=DEFAULT_LANGUAGE):
-    """The e-mail is written in `language` (the staff's choice); links use SITE_URL, as there may be no
-    request (management command)."""
+    """The e-mail (plain text and HTML) is written in `language` (the staff's choice, or the language of a
+    join request); links use SITE_URL, as there may be no request (management command). Someone who already
+    has a password is told they may simply log in: the link then only replaces their password."""
     with translation.override(language):
         path = reverse(
             "partners:password_reset_confirm",
@@ -51,7 +51,7 @@ def send_invitation(user, language=DEFAULT_LANGUAGE):
             "link": settings.SITE_URL + path,
             "login_link": settings.SITE_URL + reverse("partners:login"),
             "site_url": settings.SITE_URL,
+            "has_password": user.has_usable_password(),
         }
-        subject = "".join(render_to_string("registration/invitation_subject.txt", ctx).splitlines())
-        body = render_to_string("registration/invitation_email.txt", ctx)
-    send_mail(subject, body, None, [user.email])
+        message = templated_mail("registration/invitation", ctx, [user.email])
+    message.send()

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from institutions.models import Organisation
@@ -110,3 +111,80 @@ class RemindersOff(models.Model):
 
     def __str__(self):
         return str(self.organisation)
+
+
+# The bounds of what a visitor may type on the join pages; the forms and the columns share them.
+JOIN_NAME_MAX = 100
+JOIN_EMAIL_MAX = 254  # RFC 5321's path limit (the form field's own default, 320, is longer than the column)
+JOIN_POSITION_MAX = 100
+JOIN_MESSAGE_MIN = 10
+JOIN_MESSAGE_MAX = 2000
+JOIN_ORGANISATION_NAME_MAX = 255  # Organisation.name's
+JOIN_CITY_MAX = 120  # Organisation.city's
+
+
+class JoinRequest(models.Model):
+    """Someone asked, on /<lang>/join/, for an organisation to be listed (LISTING) or for partner access to a
+    published one (ACCESS). Staff with the permission `partners.review_joinrequest` accept or refuse it once
+    (partners/joining.py); the asker is written to in the language of the page they asked from."""
+
+    class Kind(models.TextChoices):
+        LISTING = "listing", _("list a new organisation")
+        ACCESS = "access", _("partner access to a listed organisation")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for a decision")
+        ACCEPTED = "accepted", _("accepted")
+        REFUSED = "refused", _("refused")
+
+    kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    language = models.CharField(_("language"), max_length=10)
+    created = models.DateTimeField(_("asked on"), auto_now_add=True, db_index=True)
+    # The person asking.
+    name = models.CharField(_("name"), max_length=JOIN_NAME_MAX)
+    email = models.EmailField(_("e-mail address"), max_length=JOIN_EMAIL_MAX)
+    position = models.CharField(_("role or position"), max_length=JOIN_POSITION_MAX, blank=True)
+    message = models.TextField(_("a few words"), max_length=JOIN_MESSAGE_MAX)
+    # LISTING: the organisation to list, as the asker describes it.
+    organisation_name = models.CharField(_("organisation's name"), max_length=JOIN_ORGANISATION_NAME_MAX, blank=True)
+    organisation_kind = models.CharField(_("kind"), max_length=32, choices=Organisation.Kind.choices, blank=True)
+    country = CountryField(_("country"), blank=True)
+    city = models.CharField(_("city"), max_length=JOIN_CITY_MAX, blank=True)
+    # ACCESS: the organisation asked for; LISTING: the organisation created on acceptance.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="join_requests",
+        verbose_name=_("organisation"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
+    decision_message = models.TextField(
+        _("message to the asker"), max_length=JOIN_MESSAGE_MAX, blank=True,
+        help_text=_("Sent with a refusal, when staff wrote one."),
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("join request")
+        verbose_name_plural = _("join requests")
+        permissions = [("review_joinrequest", _("Can accept or refuse join requests"))]
+
+    def __str__(self):
+        return f"{self.name} – {self.target}"
+
+    @property
+    def target(self):
+        """The organisation asked about: the one in the directory (asked for, or created on acceptance), else
+        the name typed."""
+        return self.organisation or self.organisation_name
+
+    @property
+    def pending(self):
+        return self.state == self.State.PENDING

@@ -3,8 +3,9 @@
 The rules, each one line in `may_read_replica` or `replica_ready`:
 
 - Only requests read from the replica: management commands, the worker and the tests read the primary.
-- Only anonymous GET/HEAD requests outside the admin, partner and account pages: public pages, feeds,
-  sitemap, exports, statistics and the API. Anyone with a session cookie (partners, staff) reads the primary.
+- Only anonymous GET/HEAD requests outside the admin, partner, account and alert pages (an alert's link is
+  followed seconds after its subscription is written): public pages, feeds, sitemap, exports, statistics
+  and the API. Anyone with a session cookie (partners, staff) reads the primary.
 - Read-your-writes: a POST (any unsafe method) answers with a short-lived cookie (PIN_COOKIE); while the
   browser sends it, its requests read the primary.
 - Right after the directory changed (institutions.cache.changed_at), everyone reads the primary for
@@ -30,7 +31,7 @@ from institutions.cache import changed_at
 
 REPLICA = "replica"
 PIN_COOKIE = "platforma_primary"
-_PRIMARY_ONLY_PATH = re.compile(r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?(?:partners|accounts)/")
+_PRIMARY_ONLY_PATH = re.compile(r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?(?:partners|accounts|alerts)/")
 
 logger = logging.getLogger(__name__)
 

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "directory",
     "partners",
     "contact",
+    "alerts",
     "api",
     # Project-wide signal receivers (security logging).
     "platforma.apps.PlatformaConfig",
@@ -288,6 +289,16 @@ CONTACT_RATE_PER_IP = env("CONTACT_RATE_PER_IP", "5/h")
 CONTACT_RATE_PER_ORGANISATION = env("CONTACT_RATE_PER_ORGANISATION", "30/d")
 # Copies to the sender, per address typed (beyond, the message is sent without its copy).
 CONTACT_COPIES_PER_ADDRESS = env("CONTACT_COPIES_PER_ADDRESS", "5/d")
+# Requests to follow a search by e-mail (alerts/views.py; each sends a mail): per client address (beyond:
+# refused, status 429) and per address typed, whoever types it (beyond: answered the same, nothing sent).
+ALERTS_RATE_PER_IP = env("ALERTS_RATE_PER_IP", "10/h")
+ALERTS_RATE_PER_ADDRESS = env("ALERTS_RATE_PER_ADDRESS", "3/h")
+# Days a confirmation link works; `send_alerts` deletes the subscriptions left unconfirmed after them.
+ALERTS_CONFIRM_DAYS = envint("ALERTS_CONFIRM_DAYS", 7)
+# Requests to join (partners/join_views.py; each tells staff by mail): per client address, and per address
+# typed whoever types it.
+JOIN_RATE_PER_IP = env("JOIN_RATE_PER_IP", "5/h")
+JOIN_RATE_PER_ADDRESS = env("JOIN_RATE_PER_ADDRESS", "3/d")
 
 # Cache: local memory by default; CACHE_URL=redis://host:6379/0 shares one between app servers.
 # "state" holds the directory generation (institutions/cache.py), which every app process must see the

@@ -45,8 +45,10 @@ if settings.BENCHMARK_VIEW:
 
 urlpatterns += i18n_patterns(
     path("partners/", include("partners.urls")),
+    path("join/", include("partners.join_urls")),
     path("", include("api.public_urls")),
     path("", include("contact.urls")),
+    path("", include("alerts.urls")),
     path("", include("directory.urls")),
 )
 

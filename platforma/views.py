@@ -22,11 +22,14 @@ database_log = logging.getLogger("platforma.database")
 
 @require_GET
 def robots_txt(request):
-    # Partner pages are private and useless in search results; the sitemap lists the public ones. The admin's
+    # Partner pages are private and useless in search results, and so are the alert pages (one form per
+    # search, and pages behind personal links); the sitemap lists the public ones. The admin's
     # path is never named: robots.txt is public, and a secret ADMIN_URL must stay secret (nothing links to
     # the admin, so crawlers do not find it anyway).
     lines = ["User-agent: *"]
-    lines += [f"Disallow: /{code}/partners/" for code, _name in settings.LANGUAGES]
+    lines += [
+        f"Disallow: /{code}/{section}/" for code, _name in settings.LANGUAGES for section in ("partners", "alerts")
+    ]
     lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 

@@ -2,8 +2,12 @@
 attacker sends. Surrogate code points are left out: they cannot be encoded as UTF-8, so no HTTP client can
 send them (the test client refuses them before the request is made)."""
 
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
+from django.core import mail
+from django.core.cache import cache
+from django.db import transaction
 from hypothesis import strategies as st
 
 # Every character UTF-8 can carry, NUL and control characters included.
@@ -100,3 +104,14 @@ def post(client, url, data):
     response.content  # noqa: B018
     assert response.status_code < 500, response.status_code
     return response
+
+
+@contextmanager
+def fresh():
+    """One example of a form's fuzz test: its own transaction (rolled back), outbox and cache (the rate-limit
+    counters)."""
+    mail.outbox = []
+    cache.clear()
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)

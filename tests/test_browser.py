@@ -19,6 +19,11 @@ def visible_text(page):
     return re.sub(r"[\u00a0\u202f]", " ", page.inner_text("body"))
 
 
+def label(text):
+    """A form field's label as shown, followed by its colon (" :" in French), for get_by_label."""
+    return re.compile(rf"^{re.escape(text)}\W*$")
+
+
 def test_switching_to_french_keeps_the_profile(page, live_server, aimf):
     page.goto(f"{live_server.url}/en/organisations/aimf/")
     assert "€1,100,000" in visible_text(page)

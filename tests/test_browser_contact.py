@@ -2,13 +2,11 @@
 the "sent" page; the hidden field is neither seen nor reached by keyboard; no axe violation, errors shown
 or not."""
 
-import re
-
 import pytest
 from django.core import mail
 
 from institutions.models import Organisation
-from tests.test_browser import assert_no_axe_violations
+from tests.test_browser import assert_no_axe_violations, label
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,11 +18,6 @@ WORDS = {
            "subject": "Subject", "message": "Message", "send": "Send the message", "sent": "Message sent",
            "required": "This field is required."},
 }  # fmt: skip
-
-
-def label(text):
-    """The label as shown, followed by its colon (" :" in French)."""
-    return re.compile(rf"^{text}\W*$")
 
 
 @pytest.fixture

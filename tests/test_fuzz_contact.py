@@ -8,14 +8,11 @@ values, removes some, or adds unknown ones, so that the examples reach past the 
 Each runs in a transaction rolled back afterwards, with an empty outbox and no rate limit in the way (the
 limits have their own tests)."""
 
-from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
-from django.db import transaction
-from fuzz_strategies import changed, post, text, values
+from fuzz_strategies import changed, fresh, post, text, values
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -35,16 +32,6 @@ VALID = {
 def lyon(db, settings):
     settings.CONTACT_RATE_PER_IP = settings.CONTACT_RATE_PER_ORGANISATION = "1000000/h"
     return Organisation.objects.create(name_fr="Ville de Lyon", acronym="LYON", country="FR", email="lyon@example.org")
-
-
-@contextmanager
-def fresh():
-    """One example: its own transaction (rolled back), outbox and cache (the rate-limit counters)."""
-    mail.outbox = []
-    cache.clear()
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 def test_the_fuzzed_form_starts_from_valid_data(client, lyon):

@@ -1,6 +1,7 @@
 """Valid HTML: the Nu Html Checker (scripts/vnu.sh, the W3C validator's engine) finds no error in the pages as
 served: the front page, a search with results and filters in force, a profile, its contact page, the print views,
-the login page, the statistics (map and charts), the experiences list and the partner pages, in both languages."""
+the login page, the statistics (map and charts), the experiences list, the alert pages, the join pages and the
+partner pages, in both languages."""
 
 import re
 import subprocess
@@ -37,6 +38,31 @@ def public_pages(aimf):
         reverse("directory:statistics"),  # the map and charts (inline SVG)
         reverse("directory:statistics") + "?worked_in=BF",
         reverse("directory:experiences"),
+        reverse("join:start"),
+        reverse("join:listing"),
+        reverse("join:access") + "?find=maires",  # found: the choice of an organisation
+        reverse("join:access") + "?find=zzzzzz",  # nothing found
+        reverse("join:thanks"),
+    ]
+
+
+def alert_pages():
+    """The alert pages; those behind a signed link are a subscription's."""
+    from alerts import links
+    from alerts.models import Subscription
+
+    subscription, _created = Subscription.objects.get_or_create(
+        email="jeanne@example.net", search="organisations", criteria="country=FR",
+        defaults={"language": "en", "frequency": "weekly"},
+    )  # fmt: skip
+    confirm, manage = links.token(subscription, links.CONFIRM), links.token(subscription, links.MANAGE)
+    return [
+        reverse("alerts:subscribe") + "?q=maires&country=FR",
+        reverse("alerts:subscribe_experiences") + "?role=coordinator",
+        reverse("alerts:asked"),
+        reverse("alerts:confirm", args=[confirm]),
+        reverse("alerts:manage", args=[manage]),
+        reverse("alerts:unsubscribe", args=[manage]),
     ]
 
 
@@ -71,12 +97,13 @@ def test_public_and_partner_pages_are_valid_html(client, aimf, staff_editor, tmp
     for lang in ("fr", "en"):
         with translation.override(lang):
             paths += save_pages(client, public_pages(aimf), tmp_path / f"public-{lang}")
+            paths += save_pages(client, alert_pages(), tmp_path / f"alerts-{lang}")
             client.force_login(staff_editor)
             paths += save_pages(client, partner_pages(aimf), tmp_path / f"partner-{lang}")
             client.logout()
     status, messages = vnu(paths)
     assert status == 0, messages
-    assert len(paths) == 2 * (14 + 8)
+    assert len(paths) == 2 * (14 + 6 + 5 + 8)
 
 
 def test_the_checker_does_report_an_error(tmp_path):

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = {"institutions", "experiences"}
 # What each app may import (besides itself). Within the data layer institutions and experiences read each
 # other's models; above it, api reads directory's criteria, partners logs in through accounts and contact
-# writes to an organisation's partners when it has no address of its own.
+# writes to an organisation's partners when it has no address of its own; alerts reads the directory's
+# criteria and lists, and keeps an address in the accounts' one form.
 MAY_IMPORT = {
     "institutions": {"experiences"},
     "experiences": {"institutions"},
@@ -22,7 +23,8 @@ MAY_IMPORT = {
     "partners": DATA | {"accounts"},
     "api": DATA | {"directory"},
     "contact": DATA | {"partners"},
-    "platforma": DATA | {"accounts", "directory", "partners", "contact", "api"},
+    "alerts": DATA | {"accounts", "directory"},
+    "platforma": DATA | {"accounts", "directory", "partners", "contact", "alerts", "api"},
 }
 APPS = sorted(MAY_IMPORT)
 
@@ -35,6 +37,7 @@ KNOWN_APP_EDGES = {
 }
 # Module-level imports that close a known cycle (importer, imported): none.
 KNOWN_MODULE_EDGES = set()
+
 
 def project_modules():
     """{dotted name: path} of every module of the apps, migrations excluded (they only follow the models)."""

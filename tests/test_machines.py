@@ -104,6 +104,7 @@ def test_robots_points_to_the_sitemap_and_keeps_private_pages_out(client, db):
     assert "Sitemap: http://testserver/sitemap.xml" in body
     assert "Disallow: /fr/partners/" in body
     assert "Disallow: /en/partners/" in body
+    assert "Disallow: /fr/alerts/" in body and "Disallow: /en/alerts/" in body
     assert "Disallow: /fr/organisations/" not in body
 
 

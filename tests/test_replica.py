@@ -58,7 +58,8 @@ def test_a_request_after_its_own_write_reads_the_primary():
     assert not replica.may_read_replica(request)
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/fr/partners/", "/en/partners/organisation/", "/fr/accounts/login/"])
+@pytest.mark.parametrize("path", ["/admin/", "/fr/partners/", "/en/partners/organisation/", "/fr/accounts/login/",
+                                  "/en/alerts/confirm/x/"])
 def test_admin_partner_and_account_pages_read_the_primary(path):
     changed_ago(60)
     assert not replica.may_read_replica(factory.get(path))

@@ -20,12 +20,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from alerts.models import Digest, Subscription
 from contact.models import ContactMessage
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.completeness import SEED_FIELDS, completeness, with_counts
 from institutions.models import Competence, ImportRun, Organisation, Sector, SectorCategory
 from partners.admin import MembershipInline, OrganisationAdmin
-from partners.models import DonorProposal, Membership
+from partners.models import DonorProposal, JoinRequest, Membership
 from tests.factories import admin_url
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +105,26 @@ class Factory:
             message="Bonjour, une question.", language="fr", recipients=org.email, status="sent",
         )  # fmt: skip
 
+    def alert_subscription(self):
+        """A confirmed subscription with a digest sent (its last one is in the list)."""
+        self.n += 1
+        subscription = Subscription.objects.create(
+            email=f"s{self.n}@example.net", search="organisations", criteria=f"country=SN&q=eau{self.n}",
+            language="fr", frequency="weekly", confirmed=timezone.now(),
+        )  # fmt: skip
+        start = timezone.now() - timedelta(days=7)
+        Digest.objects.create(subscription=subscription, period_start=start, period_end=timezone.now(), items=2)
+        return subscription
+
+    def join_request(self):
+        """A decided request for access, with its organisation and its reviewer (both shown in the list)."""
+        self.n += 1
+        org = Organisation.objects.create(name_fr=f"Commune {self.n}", country="SN")
+        return JoinRequest.objects.create(
+            kind="access", state="accepted", language="fr", name="Paul", email=f"p{self.n}@example.org",
+            message="Je tiendrai la fiche à jour.", organisation=org, decided_by=self.user(),
+        )  # fmt: skip
+
     def user(self):
         self.n += 1
         user = User.objects.create_user(f"user{self.n}@example.org")
@@ -137,6 +158,8 @@ MAKERS = {
     "partners.Membership": Factory.membership,
     "partners.DonorProposal": Factory.donor_proposal,
     "contact.ContactMessage": Factory.contact_message,
+    "alerts.Subscription": Factory.alert_subscription,
+    "partners.JoinRequest": Factory.join_request,
     "institutions.Sector": Factory.sector,
     "institutions.SectorCategory": Factory.category_with_sector,
     "institutions.ImportRun": Factory.import_run,

@@ -2,19 +2,18 @@
 never twice, only to active partners, not when staff switched them off; the e-mail in both languages."""
 
 import io
-import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone, translation
 
 from institutions.models import Organisation
 from partners.models import Membership, Reminder, RemindersOff
 from partners.reminders import send_due_reminders
+from tests.at_once import at_once
 from tests.factories import admin_url
 
 pytestmark = pytest.mark.django_db
@@ -159,20 +158,6 @@ def test_switching_reminders_needs_the_change_permission(client, django_user_mod
 def test_two_senders_at_once_send_each_reminder_once(org):
     """Two threads, two connections: the second waits on the first's reminder row and skips it."""
     last_updated(org, 365)
-    barrier = threading.Barrier(2)
-    results = []
-
-    def sender():
-        barrier.wait()
-        try:
-            results.append(send_due_reminders(NOW))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda: send_due_reminders(NOW))
     assert sorted(results) == [0, 1]
     assert len(mail.outbox) == 2 and Reminder.objects.count() == 1

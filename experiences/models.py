@@ -191,3 +191,98 @@ class Funding(models.Model):
             return
         others = self.experience.funded_total(exclude_funding=self)
         check_fundings_within_cost(self.experience.cost, [others, self.amount], field="amount")
+
+
+# Participants besides the owner: a consortium of a few towns, regions and their associations. 30 is three
+# times the largest EU-funded decentralised-cooperation consortium seen on the Committee of the Regions' Atlas.
+MAX_PARTICIPANTS = 30
+
+
+class Participant(models.Model):
+    """Another organisation that took part in an experience, with its role in that action: one of the
+    directory (linked), or one not listed here (its name, country and kind), which staff can later link to
+    a directory record. The experience's owner is not a participant of its own action."""
+
+    experience = models.ForeignKey(
+        Experience, on_delete=models.CASCADE, related_name="participants", verbose_name=_("experience")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="participations",
+        verbose_name=_("organisation of the directory"),
+    )
+    name = models.CharField(
+        _("name of an organisation not listed here"),
+        max_length=255,
+        blank=True,
+        help_text=_("Only when the organisation is not in the directory."),
+    )
+    country = CountryField(_("country"), blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Organisation.Kind.choices, blank=True)
+    role = models.CharField(_("role in the action"), max_length=20, choices=Experience.Role.choices)
+
+    class Meta:
+        ordering = ["experience", "id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        indexes = [models.Index(fields=["organisation", "experience"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experience", "organisation"],
+                condition=models.Q(organisation__isnull=False),
+                name="participant_organisation_once",
+                violation_error_message=_("This organisation is already a participant of this action."),
+            ),
+            models.UniqueConstraint(
+                fields=["experience", "name"],
+                condition=models.Q(organisation__isnull=True),
+                name="participant_name_once",
+                violation_error_message=_("This organisation is already a participant of this action."),
+            ),
+            # Exactly one of the two: a directory organisation, or the name of one not listed here.
+            models.CheckConstraint(
+                condition=(models.Q(organisation__isnull=False) & models.Q(name=""))
+                | (models.Q(organisation__isnull=True) & ~models.Q(name="")),
+                name="participant_listed_or_named",
+                violation_error_message=_(
+                    "Choose an organisation of the directory or type the name of one not listed here, not both."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.organisation) if self.organisation_id else self.name
+
+    @property
+    def listed(self):
+        return self.organisation_id is not None
+
+    def clean(self):
+        super().clean()
+        self.name = self.name.strip()
+        if self.organisation_id is None and not self.name:
+            raise ValidationError(_("Choose an organisation of the directory or type the name of one not listed here."))
+        if self.organisation_id is not None and self.name:
+            raise ValidationError(
+                {
+                    "name": _(
+                        "Choose an organisation of the directory or type the name of one not listed here, not both."
+                    )
+                }
+            )
+        if self.organisation_id is not None and self.experience_id is not None:
+            if self.organisation_id == self.experience.organisation_id:
+                raise ValidationError(
+                    {"organisation": _("An organisation is not its own partner: choose another organisation.")}
+                )
+
+
+def check_participants_count(count):
+    if count > MAX_PARTICIPANTS:
+        raise ValidationError(
+            _("An experience lists at most %(max)d participants; %(count)d are given. Keep the main ones.")
+            % {"max": MAX_PARTICIPANTS, "count": count}
+        )

@@ -3,7 +3,7 @@
 import simple_history
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Donor, Experience, ExperienceCountry, Funding
+from .models import Donor, Experience, ExperienceCountry, Funding, Participant
 
 
 @register(Donor)
@@ -20,3 +20,4 @@ simple_history.register(Donor)
 simple_history.register(Experience, m2m_fields=["sectors"])
 simple_history.register(ExperienceCountry)
 simple_history.register(Funding)
+simple_history.register(Participant)

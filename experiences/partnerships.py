@@ -1,0 +1,114 @@
+"""Who worked with whom: THE definition, used by the profiles, the search criterion, the network page and
+its exports.
+
+The members of an action are its owner (the organisation whose experience it is) and the participants it
+lists that are organisations of the directory. Two organisations worked together when both are members of
+one action. Only what the public may see counts: a published owner's action, published members. Participants
+not listed in the directory are shown on the action itself, never in a partnership.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from institutions.models import Organisation
+
+from .models import Experience, ExperienceCountry, Participant
+
+PUBLIC_ACTION = Q(organisation__published=True)  # on Experience
+PUBLIC_MEMBER = Q(organisation__published=True, experience__organisation__published=True)  # on Participant
+
+
+def members_of(experience_ids):
+    """{experience id: {organisation ids of its public members}} for the given public experiences."""
+    members = defaultdict(set)
+    for experience_id, owner_id in Experience.objects.filter(PUBLIC_ACTION, pk__in=experience_ids).values_list(
+        "pk", "organisation_id"
+    ):
+        members[experience_id].add(owner_id)
+    for experience_id, organisation_id in Participant.objects.filter(
+        PUBLIC_MEMBER, experience_id__in=experience_ids
+    ).values_list("experience_id", "organisation_id"):
+        members[experience_id].add(organisation_id)
+    return members
+
+
+def actions_of(organisation_ids):
+    """The public actions these organisations are members of (as owner or as a listed participant)."""
+    return Experience.objects.filter(PUBLIC_ACTION).filter(
+        Q(organisation_id__in=organisation_ids)
+        | Q(
+            pk__in=Participant.objects.filter(PUBLIC_MEMBER, organisation_id__in=organisation_ids).values(
+                "experience_id"
+            )
+        )
+    )
+
+
+def years_of(start_date, end_date):
+    return start_date.year, (end_date or start_date).year
+
+
+@dataclass
+class Partnership:
+    """Two organisations (a < b by id) and the public actions they share."""
+
+    a: int
+    b: int
+    actions: set = field(default_factory=set)
+    countries: set = field(default_factory=set)
+    first_year: int | None = None
+    last_year: int | None = None
+
+    def add(self, experience_id, first, last, countries):
+        self.actions.add(experience_id)
+        self.countries.update(countries)
+        self.first_year = first if self.first_year is None else min(self.first_year, first)
+        self.last_year = last if self.last_year is None else max(self.last_year, last)
+
+
+def partnerships(organisation_ids, *, both_in_set=True):
+    """The partnerships of these organisations: {(a, b): Partnership}, a < b. With both_in_set, only the
+    pairs whose two organisations are in the set (the network of a search); otherwise every partner of
+    one of them (a profile's "Worked with")."""
+    wanted = set(organisation_ids)
+    actions = actions_of(wanted).values_list("pk", "start_date", "end_date")
+    dates = {pk: years_of(start, end) for pk, start, end in actions}
+    members = members_of(list(dates))
+    countries = defaultdict(set)
+    if dates:
+        for experience_id, country in ExperienceCountry.objects.filter(experience_id__in=list(dates)).values_list(
+            "experience_id", "country"
+        ):
+            countries[experience_id].add(country)
+    pairs = {}
+    for experience_id, ids in members.items():
+        ordered = sorted(ids)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                inside = (a in wanted) + (b in wanted)
+                if inside == 2 or (inside == 1 and not both_in_set):
+                    pair = pairs.setdefault((a, b), Partnership(a, b))
+                    pair.add(experience_id, *dates[experience_id], countries[experience_id])
+    return pairs
+
+
+def worked_with(organisation):
+    """A profile's "Worked with": [(partner organisation, number of shared actions, first year, last
+    year)], the most shared actions first, then by name."""
+    pairs = partnerships([organisation.pk], both_in_set=False)
+    other = {(p.b if p.a == organisation.pk else p.a): p for p in pairs.values()}
+    partners = Organisation.objects.published().in_bulk(list(other))
+    rows = [(partners[pk], len(p.actions), p.first_year, p.last_year) for pk, p in other.items() if pk in partners]
+    rows.sort(key=lambda row: (-row[1], str(row[0]).casefold()))
+    return rows
+
+
+def actions_as_partner(organisation):
+    """The public actions of other organisations that list this one as a participant, newest first."""
+    return (
+        Participant.objects.filter(PUBLIC_MEMBER, organisation=organisation)
+        .select_related("experience__organisation")
+        .order_by("-experience__start_date", "experience_id")
+    )

@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext
 
-from experiences.models import Experience, ExperienceCountry, Funding
+from experiences.models import Experience, ExperienceCountry, Funding, Participant
+from experiences.partnerships import SHOWN_PARTICIPANT, actions_as_partner, worked_with
 from institutions.cache import cache_call, generation
 from institutions.formatting import country_names
 from institutions.models import Competence, Organisation
@@ -35,8 +36,17 @@ from .world_map import world_map
 PAGE_SIZE = 20
 MAX_PAGE = 10_000  # deeper pages are answered with the last one a person could reach by links
 # The views the search page links with its current criteria.
-LINKED_VIEWS = ["print_results", "feed_rss", "feed_atom", "export_csv", "export_xlsx", "export_json",
-                "export_experiences_csv", "export_experiences_xlsx", "export_experiences_json"]
+LINKED_VIEWS = [
+    "print_results",
+    "feed_rss",
+    "feed_atom",
+    "export_csv",
+    "export_xlsx",
+    "export_json",
+    "export_experiences_csv",
+    "export_experiences_xlsx",
+    "export_experiences_json",
+]
 PRINT_LIMIT = 2000  # a printed list longer than this is a document nobody prints; the page says so
 LONG_TEXT = ["description", "description_fr", "description_en"]
 
@@ -321,6 +331,18 @@ class ExperienceRow(NamedTuple):
     fundings: list  # FundingRow, in the order they were entered
     start_date: datetime.date
     end_date: object  # date or None (still going)
+    participants: list  # ParticipantRow, in the order they were entered
+
+
+class ParticipantRow(NamedTuple):
+    """Another participant of an action: an organisation of the directory (with its profile URL) or one
+    not listed here (with its country and kind)."""
+
+    name: str
+    url: str  # "" when not listed here
+    role: str
+    country: str
+    kind: str
 
 
 class FundingRow(NamedTuple):
@@ -375,6 +397,7 @@ def experience_rows_of(experiences, related):
     ):
         fundings[pk].append(FundingRow(acronym, in_language((name_fr, name_en), language), amount))
     roles = dict(Experience.Role.choices)
+    participants = participant_rows(Participant.objects.filter(SHOWN_PARTICIPANT, **related), language, roles)
     rows = {}
     for values in experiences.values(*EXPERIENCE_FIELDS):
         texts = SimpleNamespace(**values)
@@ -391,8 +414,86 @@ def experience_rows_of(experiences, related):
             fundings=fundings[pk],
             start_date=values["start_date"],
             end_date=values["end_date"],
+            participants=participants[pk],
         )
     return rows
+
+
+def participant_rows(participants, language, roles):
+    """{experience id: [ParticipantRow]} of these participants, in the order they were entered (one query)."""
+    profile_url = profile_url_maker()
+    names_of_countries = country_names(language)
+    kinds = dict(Organisation.Kind.choices)
+    rows = defaultdict(list)
+    for pk, slug, name_fr, name_en, acronym, name, country, kind, role in participants.order_by("id").values_list(
+        "experience_id",
+        "organisation__slug",
+        "organisation__name_fr",
+        "organisation__name_en",
+        "organisation__acronym",
+        "name",
+        "country",
+        "kind",
+        "role",
+    ):
+        listed_name = in_language((name_fr, name_en), language)
+        rows[pk].append(
+            ParticipantRow(
+                name=(f"{listed_name} ({acronym})" if acronym else listed_name) if slug else name,
+                url=profile_url(slug) if slug else "",
+                role=str(roles.get(role, role)),
+                country="" if slug else names_of_countries.get(country, country),
+                kind="" if slug else str(kinds.get(kind, kind)),
+            )
+        )
+    return rows
+
+
+class PartnerActionRow(NamedTuple):
+    """An action of another organisation in which this one took part (its profile's "Actions as a partner")."""
+
+    title: Translated
+    url: str  # the action on its owner's profile
+    owner: str
+    owner_url: str
+    role: str
+    start_date: datetime.date
+    end_date: object
+
+
+class WorkedWithRow(NamedTuple):
+    name: str
+    url: str
+    actions: int
+    first_year: int
+    last_year: int
+
+
+def partner_action_rows(organisation):
+    roles = dict(Experience.Role.choices)
+    rows = []
+    for participant in actions_as_partner(organisation):
+        experience, owner = participant.experience, participant.experience.organisation
+        owner_url = owner.get_absolute_url()
+        rows.append(
+            PartnerActionRow(
+                title=translated_field(experience, "title"),
+                url=f"{owner_url}#experience-{experience.pk}",
+                owner=translated_field(owner, "name").text,
+                owner_url=owner_url,
+                role=str(roles.get(participant.role, participant.role)),
+                start_date=experience.start_date,
+                end_date=experience.end_date,
+            )
+        )
+    return rows
+
+
+def worked_with_rows(organisation):
+    return [
+        WorkedWithRow(translated_field(partner, "name").text, partner.get_absolute_url(), actions, first, last)
+        for partner, actions, first, last in worked_with(organisation)
+    ]
 
 
 def _jsonld(request, organisation, competences):
@@ -431,6 +532,8 @@ def _profile_context(request, slug):
         "organisation": organisation,
         "competences": competences,
         "experiences": experience_rows(organisation),
+        "partner_actions": partner_action_rows(organisation),
+        "worked_with": worked_with_rows(organisation),
         "jsonld": _jsonld(request, organisation, competences),
     }
 

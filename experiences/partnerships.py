@@ -18,31 +18,26 @@ from .models import Experience, ExperienceCountry, Participant
 
 PUBLIC_ACTION = Q(organisation__published=True)  # on Experience
 PUBLIC_MEMBER = Q(organisation__published=True, experience__organisation__published=True)  # on Participant
-
-
-def members_of(experience_ids):
-    """{experience id: {organisation ids of its public members}} for the given public experiences."""
-    members = defaultdict(set)
-    for experience_id, owner_id in Experience.objects.filter(PUBLIC_ACTION, pk__in=experience_ids).values_list(
-        "pk", "organisation_id"
-    ):
-        members[experience_id].add(owner_id)
-    for experience_id, organisation_id in Participant.objects.filter(
-        PUBLIC_MEMBER, experience_id__in=experience_ids
-    ).values_list("experience_id", "organisation_id"):
-        members[experience_id].add(organisation_id)
-    return members
+# The participants an action shows: its public members, and the organisations not listed here (by name).
+SHOWN_PARTICIPANT = Q(organisation__isnull=True) | Q(organisation__published=True)  # on Participant
 
 
 def actions_of(organisation_ids):
     """The public actions these organisations are members of (as owner or as a listed participant)."""
+    as_participant = Participant.objects.filter(PUBLIC_MEMBER, organisation_id__in=organisation_ids)
     return Experience.objects.filter(PUBLIC_ACTION).filter(
-        Q(organisation_id__in=organisation_ids)
-        | Q(
-            pk__in=Participant.objects.filter(PUBLIC_MEMBER, organisation_id__in=organisation_ids).values(
-                "experience_id"
-            )
-        )
+        Q(organisation_id__in=organisation_ids) | Q(pk__in=as_participant.values("experience_id"))
+    )
+
+
+def memberships(actions):
+    """(action id, member organisation id, start date, end date) of every public member of these public
+    actions (an Experience queryset): two queries, the owners then the listed participants."""
+    owners = Experience.objects.filter(pk__in=actions.values("pk")).order_by()
+    yield from owners.values_list("pk", "organisation_id", "start_date", "end_date")
+    participants = Participant.objects.filter(PUBLIC_MEMBER, experience_id__in=actions.values("pk")).order_by()
+    yield from participants.values_list(
+        "experience_id", "organisation_id", "experience__start_date", "experience__end_date"
     )
 
 
@@ -68,19 +63,20 @@ class Partnership:
         self.last_year = last if self.last_year is None else max(self.last_year, last)
 
 
-def partnerships(organisation_ids, *, both_in_set=True):
+def partnerships(organisation_ids, *, both_in_set=True, with_countries=True):
     """The partnerships of these organisations: {(a, b): Partnership}, a < b. With both_in_set, only the
     pairs whose two organisations are in the set (the network of a search); otherwise every partner of
-    one of them (a profile's "Worked with")."""
+    one of them (a profile's "Worked with"). Two queries, and one more for the countries when asked."""
     wanted = set(organisation_ids)
-    actions = actions_of(wanted).values_list("pk", "start_date", "end_date")
-    dates = {pk: years_of(start, end) for pk, start, end in actions}
-    members = members_of(list(dates))
+    members, dates = defaultdict(set), {}
+    for experience_id, organisation_id, start, end in memberships(actions_of(wanted)):
+        members[experience_id].add(organisation_id)
+        dates[experience_id] = years_of(start, end)
     countries = defaultdict(set)
-    if dates:
-        for experience_id, country in ExperienceCountry.objects.filter(experience_id__in=list(dates)).values_list(
-            "experience_id", "country"
-        ):
+    shared = [pk for pk, ids in members.items() if len(ids) > 1]
+    if with_countries and shared:
+        rows = ExperienceCountry.objects.filter(experience_id__in=shared).values_list("experience_id", "country")
+        for experience_id, country in rows:
             countries[experience_id].add(country)
     pairs = {}
     for experience_id, ids in members.items():
@@ -97,7 +93,7 @@ def partnerships(organisation_ids, *, both_in_set=True):
 def worked_with(organisation):
     """A profile's "Worked with": [(partner organisation, number of shared actions, first year, last
     year)], the most shared actions first, then by name."""
-    pairs = partnerships([organisation.pk], both_in_set=False)
+    pairs = partnerships([organisation.pk], both_in_set=False, with_countries=False)
     other = {(p.b if p.a == organisation.pk else p.a): p for p in pairs.values()}
     partners = Organisation.objects.published().in_bulk(list(other))
     rows = [(partners[pk], len(p.actions), p.first_year, p.last_year) for pk, p in other.items() if pk in partners]

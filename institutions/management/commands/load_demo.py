@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
 
-from experiences.models import Donor, Experience, ExperienceCountry, Funding
+from experiences.models import Donor, Experience, ExperienceCountry, Funding, Participant
 from institutions.models import PROFILE_FIELDS, Competence, Organisation, Sector
 
 DEFAULT_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_data.json"
@@ -61,9 +61,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(DEFAULT_FILE), help="the demo data file (JSON)")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="report what would be created, write nothing"
-        )
+        parser.add_argument("--dry-run", action="store_true", help="report what would be created, write nothing")
 
     def handle(self, *args, **options):
         data = self._read(Path(options["file"]))
@@ -77,13 +75,20 @@ class Command(BaseCommand):
             "fundings",
             "donors",
             "donors_matched",
+            "participants",
         ]
         self.counts = dict.fromkeys(keys, 0)
         with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE), transaction.atomic():
             self.sectors = self._sectors(data)
             donors = self._donors(data.get("donors", []))
+            # Participants name organisations that may come later in the file: they are added once every
+            # organisation exists, to the experiences created by this run.
+            self.created_experiences = []
             for entry in data.get("organisations", []):
                 self._organisation(entry, donors)
+            for experience, label, participants in self.created_experiences:
+                for participant in participants:
+                    self._participant(experience, label, participant)
             account_lines = self._dev_accounts(dry_run)
             if dry_run:
                 transaction.set_rollback(True)
@@ -93,7 +98,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {c['organisations']} organisations, skipped {c['skipped']} (already present), "
             f"{c['competences']} competences, {c['experiences']} experiences, {c['fundings']} fundings, "
-            f"{c['donors']} donors ({c['donors_matched']} already present)."
+            f"{c['donors']} donors ({c['donors_matched']} already present), {c['participants']} participants."
         )
         for line in account_lines:
             self.stdout.write(line)
@@ -116,8 +121,7 @@ class Command(BaseCommand):
     def _sectors(self, data):
         if not Sector.objects.exists():
             raise CommandError(
-                "The OECD sectors are not loaded: run `manage.py load_sectors` first, "
-                "then `manage.py load_demo`."
+                "The OECD sectors are not loaded: run `manage.py load_sectors` first, then `manage.py load_demo`."
             )
         wanted = set()
         for org in data["organisations"]:
@@ -163,9 +167,7 @@ class Command(BaseCommand):
         if acronym not in donors:
             donor = Donor.objects.filter(acronym=acronym).first()
             if donor is None:
-                raise CommandError(
-                    f'donor {acronym!r} is neither in the database nor in the file\'s "donors" list'
-                )
+                raise CommandError(f'donor {acronym!r} is neither in the database nor in the file\'s "donors" list')
             donors[acronym] = donor
         return donors[acronym]
 
@@ -227,13 +229,23 @@ class Command(BaseCommand):
             donor = self._donor(funding["donor"], donors)
             self._save(Funding(experience=exp, donor=donor, amount=amount), f"{label}: funding by {donor}")
             self.counts["fundings"] += 1
+        self.created_experiences.append((exp, label, entry.get("participants", [])))
+
+    def _participant(self, experience, label, entry):
+        values = {"experience": experience, "role": entry.get("role", "")}
+        if entry.get("organisation"):
+            organisation = Organisation.objects.filter(slug=entry["organisation"]).first()
+            if organisation is None:
+                raise CommandError(f"{label}: participant {entry['organisation']!r} is not in the directory")
+            values["organisation"] = organisation
+        else:
+            values.update(name=entry.get("name", ""), country=entry.get("country", ""), kind=entry.get("kind", ""))
+        self._save(Participant(**values), f"{label}: participant {entry.get('organisation') or entry.get('name')}")
+        self.counts["participants"] += 1
 
     def _dev_accounts(self, dry_run):
         if not settings.DEBUG:
-            return [
-                "DEBUG is off: the development accounts were not created (they never are outside "
-                "development)."
-            ]
+            return ["DEBUG is off: the development accounts were not created (they never are outside development)."]
         User = get_user_model()
         lines = []
         created = "would be created" if dry_run else "created"

@@ -1,10 +1,11 @@
 """Restore restores everything (issue 14, finding 7): an experience deleted by its partner and brought
-back from the admin's history comes back with its sectors, countries and fundings, field by field."""
+back from the admin's history comes back with its sectors, countries, fundings and participants, field by
+field."""
 
 import pytest
 from django.urls import reverse
 
-from experiences.models import Experience, ExperienceCountry, Funding
+from experiences.models import Experience, ExperienceCountry, Funding, Participant
 from tests.partners.partner_forms import experience_data
 
 
@@ -16,6 +17,9 @@ def snapshot(experience):
         "sectors": sorted(experience.sectors.values_list("pk", flat=True)),
         "countries": sorted(ExperienceCountry.objects.filter(experience=experience).values_list("pk", "country")),
         "fundings": sorted(Funding.objects.filter(experience=experience).values_list("pk", "donor_id", "amount")),
+        "participants": sorted(
+            Participant.objects.filter(experience=experience).values_list("pk", "organisation_id", "name", "role")
+        ),
     }
 
 
@@ -39,7 +43,7 @@ def boss(client, django_user_model):
 
 @pytest.mark.parametrize("removed_first", [False, True])
 def test_a_deleted_experience_comes_back_whole(
-    client, owner, boss, aimf, experience, sector_rows, donors, removed_first
+    client, owner, boss, aimf, ouaga, experience, sector_rows, donors, removed_first
 ):
     """Finding 7 of issue 14: restoring from the admin's history brought the experience back without its
     countries, sectors and fundings. A funding the partner removed before deleting stays removed."""
@@ -62,8 +66,12 @@ def test_a_deleted_experience_comes_back_whole(
         )  # fmt: skip
         assert client.post(address, data).status_code == 302
         experience.refresh_from_db()
+    Participant.objects.create(experience=experience, organisation=ouaga, role="partner")
+    Participant.objects.create(experience=experience, name="Commune de Banfora", country="BF", role="associate")
+    if removed_first:
+        Participant.objects.create(experience=experience, name="Removed before", role="partner").delete()
     before = snapshot(experience)
-    assert len(before["countries"]) == 2 and len(before["sectors"]) == 2
+    assert len(before["countries"]) == 2 and len(before["sectors"]) == 2 and len(before["participants"]) == 2
     assert len(before["fundings"]) == (1 if removed_first else 2)
     pk = experience.pk
     assert client.post(reverse("partners:experience_delete", args=[aimf.slug, pk])).status_code == 302
@@ -79,3 +87,18 @@ def test_a_deleted_experience_comes_back_whole(
     restored = Experience.objects.get(pk=pk)
     after = snapshot(restored)
     assert after == before
+
+
+def test_a_participant_whose_organisation_was_deleted_since_is_not_brought_back(
+    client, boss, aimf, ouaga, experience
+):
+    Participant.objects.create(experience=experience, organisation=ouaga, role="partner")
+    Participant.objects.create(experience=experience, name="Commune de Banfora", role="associate")
+    pk = experience.pk
+    experience.delete()
+    ouaga.delete()
+    client.force_login(boss)
+    deletion = Experience.history.filter(id=pk, history_type="-").get()
+    page = reverse("admin:experiences_experience_simple_history", args=[pk, deletion.history_id])
+    assert client.post(page, revert_data(client.get(page))).status_code == 302
+    assert list(Participant.objects.filter(experience_id=pk).values_list("name", flat=True)) == ["Commune de Banfora"]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from experiences.models import Experience
+from experiences.partnerships import actions_as_partner
 from institutions.completeness import SEED_FIELDS, missing, with_counts
 from institutions.models import Organisation
 from institutions.stale import STALE_STATUS, is_stale, refuse_stale, version_of
@@ -148,7 +149,12 @@ def competences_edit(request, slug):
 def experience_list(request, slug):
     organisation = get_organisation_for_editor(request, slug, CHANGE_EXPERIENCE)
     experiences = organisation.experiences.order_by("-start_date", "id")
-    ctx = {"organisation": organisation, "experiences": experiences, "tab": "experiences"}
+    ctx = {
+        "organisation": organisation,
+        "experiences": experiences,
+        "partner_actions": actions_as_partner(organisation),
+        "tab": "experiences",
+    }
     return render(request, "partners/experience_list.html", ctx)
 
 

@@ -238,6 +238,11 @@ def test_the_partner_cannot_edit_the_action_it_only_took_part_in(client, django_
     through_own = reverse("partners:experience", kwargs={"slug": towns["kossamba"].slug, "pk": towns["peace"].pk})
     own = reverse("partners:experience", kwargs={"slug": towns["kossamba"].slug, "pk": towns["health"].pk})
     with translation.override("en"):
+        listed = client.get(reverse("partners:experiences", kwargs={"slug": towns["kossamba"].slug}))
+        page = text_of(listed)
+        assert "Actions as a partner" in page and "Action of AIMF network (AIMF); role in it: Partner" in page
+        assert f'href="{towns["aimf"].get_absolute_url()}#experience-{towns["peace"].pk}"' in page  # public, read-only
+        assert others not in page and through_own not in page
         assert client.get(others).status_code == 404
         assert client.get(through_own).status_code == 404
         assert client.get(own).status_code == 200

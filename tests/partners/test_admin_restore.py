@@ -1,10 +1,11 @@
 """Restore restores everything (issue 14, finding 7): an experience deleted by its partner and brought
-back from the admin's history comes back with its sectors, countries and fundings, field by field."""
+back from the admin's history comes back with its sectors, countries, fundings and participants, field by
+field."""
 
 import pytest
 from django.urls import reverse
 
-from experiences.models import Experience, ExperienceCountry, Funding
+from experiences.models import Experience, ExperienceCountry, Funding, Participant
 from tests.partners.partner_forms import experience_data
 
 
@@ -16,6 +17,9 @@ def snapshot(experience):
         "sectors": sorted(experience.sectors.values_list("pk", flat=True)),
         "countries": sorted(ExperienceCountry.objects.filter(experience=experience).values_list("pk", "country")),
         "fundings": sorted(Funding.objects.filter(experience=experience).values_list("pk", "donor_id", "amount")),
+        "participants": sorted(
+            Participant.objects.filter(experience=experience).values_list("pk", "organisation_id", "name", "role")
+        ),
     }
 
 
@@ -39,7 +43,7 @@ def boss(client, django_user_model):
 
 @pytest.mark.parametrize("removed_first", [False, True])
 def test_a_deleted_experience_comes_back_whole(
-    client, owner, boss, aimf, experience, sector_rows, donors, removed_first
+    client, owner, boss, aimf, ouaga, experience, sector_rows, donors, removed_first
 ):
     """Finding 7 of issue 14: restoring from the admin's history brought the experience back without its
     countries, sectors and fundings. A funding the partner removed before deleting stays removed."""
@@ -49,6 +53,7 @@ def test_a_deleted_experience_comes_back_whole(
     data = experience_data(
         experience, sectors=[sector_rows["14030"].pk, sector_rows["15112"].pk], countries=["NE", "ML"],
         cost="100000", fundings=fundings,
+        participants=[{"organisation": ouaga.slug, "role": "partner"}, {"name": "Ville de Man", "role": "associate"}],
     )  # fmt: skip
     address = reverse("partners:experience", args=[aimf.slug, experience.pk])
     assert client.post(address, data).status_code == 302
@@ -65,6 +70,7 @@ def test_a_deleted_experience_comes_back_whole(
     before = snapshot(experience)
     assert len(before["countries"]) == 2 and len(before["sectors"]) == 2
     assert len(before["fundings"]) == (1 if removed_first else 2)
+    assert len(before["participants"]) == 2
     pk = experience.pk
     assert client.post(reverse("partners:experience_delete", args=[aimf.slug, pk])).status_code == 302
     assert not Experience.objects.filter(pk=pk).exists()

@@ -89,7 +89,9 @@ def test_the_inline_adds_listed_and_unlisted_participants(client, staff, orgs):
 )
 def test_the_inline_refuses_what_the_partner_pages_refuse(client, staff, orgs, rows, message):
     experience = action(orgs, "Eau")
-    rows = [{**row, **({"organisation": orgs[row["organisation"]].pk} if "organisation" in row else {})} for row in rows]
+    rows = [
+        {**row, **({"organisation": orgs[row["organisation"]].pk} if "organisation" in row else {})} for row in rows
+    ]
     response = post_inline(client, experience, rows)
     assert response.status_code == 200
     assert any(message in str(m) for m in errors_of(response)), errors_of(response)

@@ -18,6 +18,9 @@ from .models import Experience, ExperienceCountry, Participant
 
 PUBLIC_ACTION = Q(organisation__published=True)  # on Experience
 PUBLIC_MEMBER = Q(organisation__published=True, experience__organisation__published=True)  # on Participant
+# On Participant, for a public action: the participants it shows (an unlisted one by its name, a listed one
+# while its organisation is published).
+SHOWN_PARTICIPANT = Q(organisation__isnull=True) | Q(organisation__published=True)
 
 
 def members_of(experience_ids):

@@ -23,6 +23,7 @@ from experiences.models import Experience
 from institutions.completeness import SEED_FIELDS, missing, with_counts
 from institutions.models import Organisation
 from institutions.stale import STALE_STATUS, is_stale, refuse_stale, version_of
+from institutions.text import fold
 
 from .forms import (
     CompetenceFormSet,
@@ -213,14 +214,15 @@ def organisation_search(request, slug):
     acronym, address or city contains what was typed, this one excepted (not its own partner)."""
     organisation = get_organisation_for_editor(request, slug, CHANGE_EXPERIENCE)
     typed = request.GET.get("q", "").strip()[:100]
+    folded = fold(typed)  # names are matched as they sort: accents and capitals ignored ("segou" finds Ségou)
     results = []
     if len(typed) >= 2 and "\x00" not in typed:
         found = (
             Organisation.objects.published()
             .exclude(pk=organisation.pk)
             .filter(
-                Q(name_fr__icontains=typed)
-                | Q(name_en__icontains=typed)
+                Q(sort_name_fr__contains=folded)
+                | Q(sort_name_en__contains=folded)
                 | Q(acronym__icontains=typed)
                 | Q(slug__icontains=typed)
                 | Q(city__icontains=typed)

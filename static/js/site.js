@@ -55,6 +55,7 @@
         valueField: "slug",
         labelField: "name",
         searchField: ["name", "slug"],
+        score: function () { return function () { return 1; }; },  // the server chose them: none hidden
         placeholder: form.getAttribute("data-pickers"),
         shouldLoad: function (query) { return query.length >= 2; },
         load: function (query, callback) {

@@ -303,6 +303,9 @@ def test_search_offers_published_organisations_but_not_itself(client, owner, aim
     assert found[0]["name"] == (kossamba.name_fr if lang == "fr" else kossamba.name_en)
     assert hidden.slug not in str(found)
     assert [r["slug"] for r in client.get(address, {"q": "OUAGA"}).json()["results"]] == [ouaga.slug]
+    # Accents and capitals ignored, as the directory sorts names.
+    segou = Organisation.objects.create(name_fr="Commune de Ségou", country="ML")
+    assert [r["slug"] for r in client.get(address, {"q": "SEGOU"}).json()["results"]] == [segou.slug]
     # Itself never: not its own partner.
     assert client.get(address, {"q": aimf.acronym}).json()["results"] == []
 

@@ -304,9 +304,10 @@ FundingFormSet = forms.inlineformset_factory(
 
 class DirectoryOrganisationField(forms.CharField):
     """An organisation of the directory typed as its address (slug: what the searchable picker posts) or,
-    without script, as its name or acronym. A picker listing all of them would weigh about 1 MB per row at
-    10,000 organisations; the picker asks the server instead (views.organisation_search). Published
-    organisations only, plus `kept` (the one a row already names, even if unpublished since)."""
+    without script, as its name or acronym. A <select> listing all of them would weigh about half a megabyte
+    per row at 10,000 organisations (some 55 bytes an option); the picker asks the server instead
+    (views.organisation_search). Published organisations only, plus `kept` (the one a row already names,
+    even if unpublished since)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, max_length=255, **kwargs)
@@ -328,7 +329,7 @@ class DirectoryOrganisationField(forms.CharField):
             return named[0]
         if named:
             raise ValidationError(
-                _("Several organisations of the directory are called so; type the address of one: %(list)s.")
+                _("Several organisations of the directory have this name; type the address of one: %(list)s.")
                 % {"list": "; ".join(f"{o} ({o.slug})" for o in named[:5])}
             )
         raise ValidationError(

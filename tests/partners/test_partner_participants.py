@@ -150,7 +150,7 @@ def test_a_name_several_organisations_share_asks_for_the_address(client, owner, 
     client.force_login(owner)
     data = experience_data(participants=[{"organisation": "commune de ouagadougou", "role": "partner"}])
     page = text(client.post(url("en", "experience_add", aimf.slug), data))
-    assert "Several organisations of the directory are called so" in page
+    assert "Several organisations of the directory have this name" in page
     assert ouaga.slug in page and twin.slug in page
     assert not Participant.objects.exists()
 

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 from lxml import etree
 
-from experiences.models import Experience, ExperienceCountry, Funding
+from experiences.models import Experience, ExperienceCountry, Funding, Participant
+from experiences.partnerships import SHOWN_PARTICIPANT
 from institutions.models import Organisation
 
 IATI_VERSION = "2.03"
@@ -122,12 +123,14 @@ def _money(parent, tag, amount, value_date):
 class ActivityData:
     """One experience and what its activity shows, read in plain values (see batches())."""
 
-    def __init__(self, experience, organisation, sectors, countries, fundings):
+    def __init__(self, experience, organisation, sectors, countries, fundings, participants=()):
         self.experience = experience
         self.organisation = organisation
         self.sectors = sectors  # 5-digit codes
         self.countries = countries  # ISO 3166 alpha-2
         self.fundings = fundings  # (donor id, {"fr": name, "en": name}, amount)
+        # (role, organisation values as ORGANISATION_VALUES, or None and the name and kind of one not listed)
+        self.participants = participants
 
 
 def activity(data, language, today, note=""):
@@ -167,6 +170,19 @@ def activity(data, language, today, note=""):
     own = etree.SubElement(element, "participating-org", ref=ref, role=ORGANISATION_ROLE[experience["role"]])
     own.set("type", kind)
     _narratives(own, names)
+    for role, listed, name, unlisted_kind in data.participants:
+        other = etree.SubElement(element, "participating-org")
+        if listed is not None:
+            other.set("ref", organisation_ref(listed))
+            other.set("role", ORGANISATION_ROLE[role])
+            other.set("type", ORGANISATION_TYPE[listed["kind"]])
+            _narratives(other, _texts(listed, "name"))
+        else:
+            other.set("role", ORGANISATION_ROLE[role])
+            if unlisted_kind:
+                other.set("type", ORGANISATION_TYPE[unlisted_kind])
+            # A name as it was typed, in no particular language: the activity's default language applies.
+            etree.SubElement(other, "narrative").text = name
     start, end = experience["start_date"], experience["end_date"]
     etree.SubElement(element, "activity-status", code=activity_status(start, end, today))
     start_type = ACTUAL_START if start <= today else PLANNED_START
@@ -201,8 +217,8 @@ def activity(data, language, today, note=""):
 
 def batches(experiences):
     """ActivityData for each experience of the queryset `experiences`, in its order, read BATCH at a time:
-    six queries a batch (ids first, then the experiences, their organisations, sectors, countries and
-    fundings as plain values), however many experiences."""
+    seven queries a batch (ids first, then the experiences, their organisations, sectors, countries,
+    fundings and participants as plain values), however many experiences."""
     ids = list(experiences.values_list("id", flat=True))
     for offset in range(0, len(ids), BATCH):
         yield from _batch(ids[offset : offset + BATCH])
@@ -228,9 +244,20 @@ def _batch(ids):
         .values_list("experience_id", "donor_id", "amount", *donor_fields)
     ):
         fundings[pk].append((donor_id, dict(zip(LANGUAGES, donor_names, strict=True)), amount))
+    participants = defaultdict(list)
+    listed_fields = [f"organisation__{name}" for name in ORGANISATION_VALUES]
+    for pk, role, name, kind, *listed in (
+        Participant.objects.filter(SHOWN_PARTICIPANT, experience_id__in=ids)
+        .order_by("id")
+        .values_list("experience_id", "role", "name", "kind", *listed_fields)
+    ):
+        listed = dict(zip(ORGANISATION_VALUES, listed, strict=True)) if listed[0] is not None else None
+        participants[pk].append((role, listed, name, kind))
     for pk in ids:
         row = rows[pk]
-        yield ActivityData(row, organisations[row["organisation_id"]], sectors[pk], countries[pk], fundings[pk])
+        yield ActivityData(
+            row, organisations[row["organisation_id"]], sectors[pk], countries[pk], fundings[pk], participants[pk]
+        )
 
 
 def document(activities, language, note):

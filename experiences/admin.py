@@ -1,4 +1,5 @@
-"""Staff admin for experiences (with their countries and fundings) and donors."""
+"""Staff admin for experiences (with their countries, fundings and participants), donors, and the participants
+not listed in the directory (to link to a directory record, several rows naming one organisation at once)."""
 
 
 from django import forms
@@ -13,18 +14,20 @@ from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from institutions.admin import BoundedInlineMixin, StaleEditAdminMixin, VersionedAdminForm, WithdrawnCodeFilter
-from institutions.models import SectorCategory
+from institutions.models import Organisation, SectorCategory
 
-from .formsets import FundingFormSet, FundingsEditedTogetherMixin
+from .formsets import FundingFormSet, FundingsEditedTogetherMixin, ParticipantFormSet
 from .history import restore_rows
 from .models import (
     MAX_COUNTRIES,
     MAX_FUNDINGS,
+    MAX_PARTICIPANTS,
     MAX_SECTORS,
     Donor,
     Experience,
     ExperienceCountry,
     Funding,
+    Participant,
     check_sectors_count,
 )
 
@@ -94,6 +97,15 @@ class FundingInline(BoundedInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("donor")
 
 
+class ParticipantInline(BoundedInlineMixin, admin.TabularInline):
+    model = Participant
+    formset = ParticipantFormSet
+    fields = ["organisation", "name", "country", "kind", "role"]
+    autocomplete_fields = ["organisation"]
+    extra = 1
+    max_num = MAX_PARTICIPANTS
+
+
 class ExperienceAdminForm(FundingsEditedTogetherMixin, VersionedAdminForm):
     class Meta:
         model = Experience
@@ -128,7 +140,7 @@ class ExperienceAdmin(StaleEditAdminMixin, SimpleHistoryAdmin, TranslationAdmin)
         (None, {"fields": ["organisation", "title", "role", "start_date", "end_date", "cost", "seen_version"]}),
         (_("Description"), {"fields": ["objectives", "results", "sectors"]}),
     ]
-    inlines = [ExperienceCountryInline, FundingInline]
+    inlines = [ExperienceCountryInline, FundingInline, ParticipantInline]
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Reverting a deleted experience from its history also brings back its sectors, countries and
@@ -233,3 +245,113 @@ class DonorAdmin(SimpleHistoryAdmin, TranslationAdmin):
     @admin.display(description=_("fundings"), ordering="n_fundings")
     def funding_count(self, obj):
         return obj.n_fundings
+
+
+class ListedFilter(admin.SimpleListFilter):
+    title = _("listed in the directory")
+    parameter_name = "listed"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("No: to link")), ("yes", _("Yes"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(organisation__isnull=self.value() == "no")
+        return queryset
+
+
+def same_name(name):
+    """How unlisted rows naming one organisation are found: the name, whatever its case and outer spaces."""
+    return name.strip().casefold()
+
+
+def link_participants(rows, organisation):
+    """Link unlisted participant rows to a directory organisation (their name, country and kind cleared, so
+    the row is the organisation's). A row whose action already lists that organisation is its duplicate and
+    is deleted; a row of the organisation's own action is left as it is (not its own partner). Each row is
+    saved or deleted one by one, so history keeps the change. Returns (linked, merged, skipped) counts."""
+    linked = merged = skipped = 0
+    reason = f"Linked to organisation #{organisation.pk} ({organisation.slug})"
+    with transaction.atomic():
+        for row in rows:
+            experience = row.experience
+            if experience.organisation_id == organisation.pk:
+                skipped += 1
+                continue
+            row._change_reason = reason
+            if experience.participants.filter(organisation=organisation).exists():
+                row.delete()
+                merged += 1
+                continue
+            row.organisation, row.name, row.country, row.kind = organisation, "", "", ""
+            row.save()
+            linked += 1
+    return linked, merged, skipped
+
+
+class LinkParticipantsForm(forms.Form):
+    organisation = forms.CharField(
+        max_length=255,
+        label=_("Organisation of the directory (its address)"),
+        help_text=_("The end of its profile's link, e.g. commune-de-ouagadougou."),
+    )
+    same_name = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=_("Also link every other unlisted row with the same name"),
+    )
+
+    def clean_organisation(self):
+        organisation = Organisation.objects.filter(slug=self.cleaned_data["organisation"].strip()).first()
+        if organisation is None:
+            raise forms.ValidationError(_("No organisation of the directory has this address."))
+        return organisation
+
+
+@admin.register(Participant)
+class ParticipantAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "country", "kind", "role", "experience", "owner"]
+    list_filter = [ListedFilter, "role", "kind"]
+    list_select_related = ["organisation", "experience__organisation"]
+    search_fields = ["name", "organisation__name_fr", "organisation__name_en", "experience__title_fr"]
+    autocomplete_fields = ["organisation"]
+    raw_id_fields = ["experience"]
+    actions = ["link_to_directory"]
+
+    @admin.display(description=_("owner of the action"), ordering="experience__organisation__sort_name_fr")
+    def owner(self, obj):
+        return obj.experience.organisation
+
+    @admin.action(description=_("Link to an organisation of the directory"), permissions=["change", "delete"])
+    def link_to_directory(self, request, queryset):
+        """A page to name the directory organisation, then every selected unlisted row (and, if asked, every
+        other unlisted row with the same name) becomes that organisation's participation."""
+        selected = queryset.model.objects.filter(pk__in=queryset.values("pk"), organisation__isnull=True)
+        if not selected.exists():
+            self.message_user(request, _("Select unlisted participants (those with a name)."), messages.WARNING)
+            return None
+        form = LinkParticipantsForm(request.POST if "organisation" in request.POST else None)
+        if form.is_valid():
+            organisation = form.cleaned_data["organisation"]
+            rows = list(selected.select_related("experience"))
+            if form.cleaned_data["same_name"]:
+                names = {same_name(row.name) for row in rows}
+                others = Participant.objects.filter(organisation__isnull=True).exclude(pk__in=[r.pk for r in rows])
+                rows += [row for row in others.select_related("experience") if same_name(row.name) in names]
+            linked, merged, skipped = link_participants(rows, organisation)
+            message = _(
+                "Linked to “%(organisation)s”: %(linked)d; deleted as duplicates (their action already lists it): "
+                "%(merged)d; left as they were (the organisation's own actions): %(skipped)d."
+            ) % {"linked": linked, "merged": merged, "skipped": skipped, "organisation": organisation}
+            self.message_user(request, message, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Link participants to an organisation of the directory"),
+            "opts": self.model._meta,
+            "form": form,
+            "rows": selected.select_related("experience"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": "link_to_directory",
+        }
+        return TemplateResponse(request, "admin/experiences/participant/link_to_directory.html", context)

@@ -273,8 +273,13 @@ class Participant(models.Model):
                     )
                 }
             )
-        if self.organisation_id is not None and self.experience_id is not None:
-            if self.organisation_id == self.experience.organisation_id:
+        # The experience may be new (being added with its participants): its owner is already known.
+        try:
+            experience = self.experience
+        except Experience.DoesNotExist:
+            experience = None
+        if self.organisation_id is not None and experience is not None:
+            if self.organisation_id == experience.organisation_id:
                 raise ValidationError(
                     {"organisation": _("An organisation is not its own partner: choose another organisation.")}
                 )

@@ -8,8 +8,8 @@ experience by its organisation, start date and title, so running the same file a
 
 Every object goes through full_clean() (the models' own rules) and save() (so history keeps a version with
 the import as its reason); the sum of the fundings is checked by check_fundings_within_cost, the rule the
-forms use. A refused row is rolled back alone (a savepoint) and reported with its line number; the other
-rows import.
+forms use, and the participants by check_participants_count and each once, as the forms do. A refused row
+is rolled back alone (a savepoint) and reported with its line number; the other rows import.
 """
 
 import csv
@@ -27,7 +27,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-from experiences.models import Donor, Experience, ExperienceCountry, Funding, check_fundings_within_cost
+from experiences.models import (
+    Donor,
+    Experience,
+    ExperienceCountry,
+    Funding,
+    Participant,
+    check_fundings_within_cost,
+    check_participants_count,
+)
 from institutions.models import PROFILE_FIELDS, Competence, Organisation, Sector
 
 ORGANISATION_COLUMNS = [
@@ -44,6 +52,10 @@ KEEP_WHEN_EMPTY = {"kind", "published"}
 EXPERIENCE_TEXT = ["title_fr", "title_en", "objectives_fr", "objectives_en", "results_fr", "results_en"]
 EXPERIENCE_COLUMNS = EXPERIENCE_TEXT + ["role", "start_date", "end_date", "cost", "sectors", "countries"]
 FUNDING_COLUMN = re.compile(r"^(donor|amount)_([1-9][0-9]?)$")
+# participant_1 (a directory slug, or the name of an organisation not listed), participant_1_role, and for
+# one not listed participant_1_country and participant_1_kind.
+PARTICIPANT_COLUMN = re.compile(r"^participant_([1-9][0-9]?)(?:_(role|country|kind))?$")
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")  # a cell of this form names a directory slug, not a name
 TRUE, FALSE = {"true", "yes", "1", "oui", "vrai"}, {"false", "no", "0", "non", "faux"}
 
 
@@ -151,7 +163,7 @@ def read_table(name, content):
     else:
         header, rows = _csv_rows(name, content)
     known = {"slug", *ORGANISATION_COLUMNS, *EXPERIENCE_COLUMNS}
-    unknown = [h for h in header if h not in known and not FUNDING_COLUMN.match(h)]
+    unknown = [h for h in header if h not in known and not FUNDING_COLUMN.match(h) and not PARTICIPANT_COLUMN.match(h)]
     if "slug" not in header:
         raise ImportFileError(_("%(path)s: the header row has no “slug” column.") % {"path": name})
     if unknown:
@@ -232,6 +244,7 @@ class Importer:
         self.reason = reason
         self.user = user
         self.funding_numbers = sorted({int(m.group(2)) for m in map(FUNDING_COLUMN.match, header) if m})
+        self.participant_numbers = sorted({int(m.group(1)) for m in map(PARTICIPANT_COLUMN.match, header) if m})
 
     def run(self, dry_run=False, batch=None, progress=None):
         """Imports every row and returns the Report. One transaction, unless `batch` commits every N rows;
@@ -292,8 +305,10 @@ class Importer:
             with transaction.atomic():
                 lines = []
                 org = self._organisation(line, slug, row, lines)
-                if any(row.get(c) for c in EXPERIENCE_COLUMNS) or any(
-                    row.get(f"{kind}_{n}") for kind in ("donor", "amount") for n in self.funding_numbers
+                if (
+                    any(row.get(c) for c in EXPERIENCE_COLUMNS)
+                    or any(row.get(f"{kind}_{n}") for kind in ("donor", "amount") for n in self.funding_numbers)
+                    or any(row.get(f"participant_{n}") for n in self.participant_numbers)
                 ):
                     self._experience(org, row, lines)
         except RowError as exc:
@@ -518,6 +533,8 @@ class Importer:
             changed += self._countries(exp, countries, created)
         if with_fundings:
             changed += self._fundings(exp, fundings, created)
+        if self.participant_numbers:
+            changed += self._participants(exp, self._participant_cells(row), created)
         if changed:
             exp._prefetched_objects_cache = {}  # a later row for the same experience reads it afresh
         experiences[key] = exp
@@ -566,6 +583,77 @@ class Importer:
             validate(funding, prefix=f"donor_{n}, amount_{n}: ")
             self._save(funding)
         return ["fundings"]
+
+    def _participant_cells(self, row):
+        """[(n, slug or name, role, country, kind)] of the row's participant columns that are filled in."""
+        cells = []
+        for n in self.participant_numbers:
+            given = [row.get(f"participant_{n}{suffix}", "") for suffix in ("", "_role", "_country", "_kind")]
+            if any(given):
+                cells.append((n, *given))
+        check = [(n, text) for n, text, *_rest in cells if not text]
+        if check:
+            raise RowError(
+                _("participant_%(n)d: missing; give the participant's directory slug or name.") % {"n": check[0][0]}
+            )
+        try:
+            check_participants_count(len(cells))
+        except ValidationError as exc:
+            raise RowError("participant_*: " + " ".join(exc.messages)) from None
+        return cells
+
+    def _participants(self, exp, cells, created):
+        """The row's participants replace the experience's: a directory organisation by its slug (one of the
+        database, or imported earlier in the file), else an organisation not listed, by its name."""
+        wanted = []
+        for n, text, role, country, kind in cells:
+            organisation = self._existing_org(text)
+            if organisation is None and SLUG.match(text):
+                raise RowError(
+                    _(
+                        "participant_%(n)d: no organisation of the directory has the slug “%(slug)s” (in the "
+                        "database or on an earlier row); for one not listed here, give its name."
+                    )
+                    % {"n": n, "slug": text}
+                )
+            if organisation is not None and (country or kind):
+                raise RowError(
+                    _(
+                        "participant_%(n)d_country, participant_%(n)d_kind: only for an organisation not listed "
+                        "here; “%(slug)s” is in the directory."
+                    )
+                    % {"n": n, "slug": text}
+                )
+            participant = Participant(
+                experience=exp, organisation=organisation, name="" if organisation else text, role=role,
+                country=country.upper(), kind=kind,
+            )  # fmt: skip
+            # Each once is checked below over the row's list, which replaces the stored one.
+            validate(participant, prefix=f"participant_{n}: ", exclude=["experience"])
+            wanted.append((n, participant))
+        seen = {}
+        for n, participant in wanted:
+            key = participant.organisation_id or participant.name.casefold()
+            if key in seen:
+                raise RowError(
+                    _("participant_%(n)d: the same as participant_%(first)d; each participant may be listed once.")
+                    % {"n": n, "first": seen[key]}
+                )
+            seen[key] = n
+
+        def as_rows(participants):
+            return sorted(
+                (p.organisation_id or 0, p.name, str(p.country.code or ""), p.kind, p.role) for p in participants
+            )
+
+        existing = [] if created else list(exp.participants.all())
+        if as_rows(existing) == as_rows(p for _n, p in wanted):
+            return []
+        for participant in existing:
+            self._delete(participant)
+        for _n, participant in wanted:
+            self._save(participant)
+        return ["participants"]
 
     def _donor(self, text):
         """A donor named by acronym or by name (French or English); a new donor when none matches (the

@@ -1,8 +1,10 @@
-"""Partner editing forms: general information, competences, experiences and their fundings.
+"""Partner editing forms: general information, competences, experiences with their fundings and participants.
 
 ModelForms run the models' own validation (full_clean), so the rules live in one place; the extra checks
 here are those that need every row of a formset at once (no sector twice, the sum of fundings).
 """
+
+import json
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -11,14 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from experiences.formsets import FundingFormSet as SharedFundingFormSet
-from experiences.formsets import FundingsEditedTogetherMixin
+from experiences.formsets import FundingsEditedTogetherMixin, ParticipantFormSet
 from experiences.models import (
     MAX_COUNTRIES,
     MAX_FUNDINGS,
+    MAX_PARTICIPANTS,
     MAX_SECTORS,
     Donor,
     Experience,
     Funding,
+    Participant,
     check_countries_count,
     check_sectors_count,
 )
@@ -298,11 +302,109 @@ FundingFormSet = forms.inlineformset_factory(
 )
 
 
-def validate_experience(form, fundings):
-    """Validate the experience first: the formset shares its instance, which then holds the cost typed,
-    and the fundings are checked against it."""
+class DirectoryOrganisationField(forms.CharField):
+    """An organisation of the directory typed as its address (slug: what the searchable picker posts) or,
+    without script, as its name or acronym. A <select> listing all of them would weigh about half a megabyte
+    per row at 10,000 organisations (some 55 bytes an option); the picker asks the server instead
+    (views.organisation_search). Published organisations only, plus `kept` (the one a row already names,
+    even if unpublished since)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, max_length=255, **kwargs)
+        self.kept = None
+
+    def clean(self, value):
+        value = super().clean(value).strip()  # refuses NUL characters, too long a value
+        if not value:
+            return None
+        offered = Organisation.objects.filter(Q(published=True) | Q(pk=getattr(self.kept, "pk", None)))
+        found = offered.filter(slug=value).first()
+        if found is not None:
+            return found
+        named = list(
+            offered.filter(Q(name_fr__iexact=value) | Q(name_en__iexact=value) | Q(acronym__iexact=value))
+            .order_by("slug")[:6]
+        )
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise ValidationError(
+                _("Several organisations of the directory have this name; type the address of one: %(list)s.")
+                % {"list": "; ".join(f"{o} ({o.slug})" for o in named[:5])}
+            )
+        raise ValidationError(
+            _(
+                "No organisation of the directory has this name or address. Check the spelling, or give the "
+                "name, country and kind of an organisation not listed here."
+            )
+        )
+
+
+class ParticipantForm(forms.ModelForm):
+    organisation = DirectoryOrganisationField(
+        label=_("Organisation of the directory"),
+        required=False,
+        help_text=_("Its name, acronym or address in the directory."),
+    )
+
+    class Meta:
+        model = Participant
+        fields = ["organisation", "name", "country", "kind", "role"]
+        labels = {"name": _("or the name of an organisation not listed here")}
+
+    def __init__(self, *args, search_url="", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        field.kept = self.instance.organisation if self.instance.organisation_id else None
+        if field.kept is not None:
+            self.initial["organisation"] = field.kept.slug
+        # For the picker (static/js/site.js): where to search, and the organisation chosen (its name to show).
+        field.widget.attrs = {**field.widget.attrs, "data-search-url": search_url}
+        if not self.is_bound:
+            self._show_chosen(field.kept)
+
+    def _show_chosen(self, organisation):
+        attrs = self.fields["organisation"].widget.attrs
+        attrs.pop("data-data", None)
+        if organisation is not None:
+            attrs["data-data"] = json.dumps([{"slug": organisation.slug, "name": str(organisation)}])
+
+    def clean(self):
+        cleaned = super().clean()
+        # Shown again after an error: the organisation found, or (none found) the text typed, as typed.
+        self._show_chosen(cleaned.get("organisation"))
+        return cleaned
+
+
+class BaseParticipantFormSet(ParticipantFormSet):
+    def __init__(self, *args, search_url="", **kwargs):
+        self.search_url = search_url
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "search_url": self.search_url}
+
+
+# absolute_max leaves room to remove some rows and add others in one save; the kept rows are counted by
+# the shared formset (check_participants_count), the number of rows built by absolute_max.
+ParticipantFormSetForPartners = forms.inlineformset_factory(
+    Experience,
+    Participant,
+    form=ParticipantForm,
+    formset=BaseParticipantFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_PARTICIPANTS,
+    absolute_max=MAX_PARTICIPANTS + 2,
+)
+
+
+def validate_experience(form, fundings, participants=None):
+    """Validate the experience first: the formsets share its instance, which then holds the cost typed
+    (the fundings are checked against it) and its owner (a participant is not its own partner)."""
     valid = form.is_valid()
-    return fundings.is_valid() and valid
+    valid = fundings.is_valid() and valid
+    return (participants is None or participants.is_valid()) and valid
 
 
 class DonorProposalForm(forms.ModelForm):

@@ -40,6 +40,11 @@ urlpatterns = [
     path("organisations/<slug:slug>/experiences/", views.experience_list, name="experiences"),
     path("organisations/<slug:slug>/experiences/new/", views.experience_edit, name="experience_add"),
     path("organisations/<slug:slug>/experiences/<int:pk>/", views.experience_edit, name="experience"),
+    path(
+        "organisations/<slug:slug>/experiences/participants/search/",
+        views.organisation_search,
+        name="organisation_search",
+    ),
     path("organisations/<slug:slug>/donors/propose/", views.donor_propose, name="donor_propose"),
     path("organisations/<slug:slug>/changes/", views.history, name="history"),
     path(

@@ -10,9 +10,12 @@ from contextlib import contextmanager
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -21,6 +24,7 @@ from experiences.partnerships import actions_as_partner
 from institutions.completeness import SEED_FIELDS, missing, with_counts
 from institutions.models import Organisation
 from institutions.stale import STALE_STATUS, is_stale, refuse_stale, version_of
+from institutions.text import fold
 
 from .forms import (
     CompetenceFormSet,
@@ -28,6 +32,7 @@ from .forms import (
     ExperienceForm,
     FundingFormSet,
     OrganisationForm,
+    ParticipantFormSetForPartners,
     validate_experience,
 )
 from .history import profile_changes
@@ -161,39 +166,77 @@ def experience_list(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def experience_edit(request, slug, pk=None):
-    """One view adds (pk None) and changes an experience with its fundings."""
+    """One view adds (pk None) and changes an experience with its fundings and participants."""
     organisation = get_organisation_for_editor(request, slug, ADD_EXPERIENCE if pk is None else CHANGE_EXPERIENCE)
     if pk is None:
         experience = Experience(organisation=organisation)
     else:
         experience = get_object_or_404(organisation.experiences, pk=pk)
+    search_url = reverse("partners:organisation_search", args=[organisation.slug])
+
+    def formsets(data=None):
+        return (
+            FundingFormSet(data, instance=experience),
+            ParticipantFormSetForPartners(data, instance=experience, search_url=search_url),
+        )
+
     status = 200
     if request.method == "POST":
         with locked_for_saving(request, experience) as (experience, stale):
             if stale:
-                form, fundings = ExperienceForm(instance=experience), FundingFormSet(instance=experience)
+                form, (fundings, participants) = ExperienceForm(instance=experience), formsets()
                 status = STALE_STATUS
             else:
                 form = ExperienceForm(request.POST, instance=experience)
-                fundings = FundingFormSet(request.POST, instance=experience)
-                if validate_experience(form, fundings):
+                fundings, participants = formsets(request.POST)
+                if validate_experience(form, fundings, participants):
                     experience = form.save()
-                    fundings.instance = experience
-                    fundings.save()
+                    for formset in (fundings, participants):
+                        formset.instance = experience
+                        formset.save()
                     _touch(organisation)
                     _saved(request, organisation)
                     return redirect("partners:experiences", slug=organisation.slug)
     else:
-        form, fundings = ExperienceForm(instance=experience), FundingFormSet(instance=experience)
+        form, (fundings, participants) = ExperienceForm(instance=experience), formsets()
     ctx = {
         "organisation": organisation,
         "experience": experience,
         "form": form,
         "fundings": fundings,
+        "participants": participants,
         "version": version_of(experience) if experience.pk else "",
         "tab": "experiences",
     }
     return render(request, "partners/experience_form.html", ctx, status=status)
+
+
+SEARCH_RESULTS = 20  # organisations the picker offers for what was typed
+
+
+@login_required
+def organisation_search(request, slug):
+    """The participant picker's suggestions (JSON for Tom Select): published organisations whose name,
+    acronym, address or city contains what was typed, this one excepted (not its own partner)."""
+    organisation = get_organisation_for_editor(request, slug, CHANGE_EXPERIENCE)
+    typed = request.GET.get("q", "").strip()[:100]
+    folded = fold(typed)  # names are matched as they sort: accents and capitals ignored ("segou" finds Ségou)
+    results = []
+    if len(typed) >= 2 and "\x00" not in typed:
+        found = (
+            Organisation.objects.published()
+            .exclude(pk=organisation.pk)
+            .filter(
+                Q(sort_name_fr__contains=folded)
+                | Q(sort_name_en__contains=folded)
+                | Q(acronym__icontains=typed)
+                | Q(slug__icontains=typed)
+                | Q(city__icontains=typed)
+            )
+            .order_by(f"sort_name_{get_language() if get_language() == 'en' else 'fr'}", "pk")[:SEARCH_RESULTS]
+        )
+        results = [{"slug": o.slug, "name": str(o), "country": o.country.name if o.country else ""} for o in found]
+    return JsonResponse({"results": results})
 
 
 @login_required

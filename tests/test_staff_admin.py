@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 from alerts.models import Digest, Subscription
 from contact.models import ContactMessage
-from experiences.models import Donor, Experience, ExperienceCountry, Funding
+from experiences.models import Donor, Experience, ExperienceCountry, Funding, Participant
 from institutions.completeness import SEED_FIELDS, completeness, with_counts
 from institutions.models import Competence, ImportRun, Organisation, Sector, SectorCategory
 from partners.admin import MembershipInline, OrganisationAdmin
@@ -76,6 +76,14 @@ class Factory:
     def donor(self):
         self.n += 1
         return Donor.objects.create(name_fr=f"Bailleur {self.n}", acronym=f"B{self.n}")
+
+    def participant(self):
+        """Both kinds: a directory organisation's participation, and an unlisted one's."""
+        exp = self.experience()
+        self.n += 1
+        listed = Organisation.objects.create(name_fr=f"Commune {self.n}", country="NE")
+        Participant.objects.create(experience=exp, organisation=listed, role="partner")
+        return Participant.objects.create(experience=exp, name=f"Ville {self.n}", country="CI", role="associate")
 
     def donor_with_fundings(self):
         donor = self.donor()
@@ -165,6 +173,7 @@ MAKERS = {
     "institutions.ImportRun": Factory.import_run,
     "experiences.Experience": Factory.experience,
     "experiences.Donor": Factory.donor_with_fundings,
+    "experiences.Participant": Factory.participant,
     "accounts.User": Factory.user,
     "auth.Group": Factory.group,
     "axes.AccessAttempt": lambda f: f.access(AccessAttempt),

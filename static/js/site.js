@@ -1,7 +1,8 @@
 /* Platforma: the site's one script. Every page works without it; it only makes some things easier.
    - a profile's "search" link goes back to the visitor's own search (same-site search pages only);
-   - partner forms: searchable sector and country pickers (Tom Select, loaded by those pages only) and an
-     "add a row" button for fundings. No inline script or style anywhere (strict CSP). */
+   - partner forms: searchable sector and country pickers (Tom Select, loaded by those pages only), an
+     organisation picker that asks the server (a participant of an action), and an "add a row" button for
+     fundings and participants. No inline script or style anywhere (strict CSP). */
 (function () {
   "use strict";
 
@@ -38,7 +39,36 @@
     });
   }
 
-  // Funding rows: a new row is the formset's empty form with __prefix__ replaced by the next index.
+  // A participant's organisation of the directory: a text box (its name or address typed, without script)
+  // that becomes a search asking the server, the organisation's address (slug) being what is posted.
+  function organisationPickers(root) {
+    var form = document.querySelector("form[data-pickers]");
+    if (!form || typeof window.TomSelect !== "function") return;
+    root.querySelectorAll("input[data-search-url]").forEach(function (input) {
+      var label = input.id && form.querySelector("label[for='" + input.id + "']");
+      if (label) input.setAttribute("aria-label", label.textContent.trim());
+      var url = input.getAttribute("data-search-url");
+      new window.TomSelect(input, {
+        maxItems: 1,
+        create: false,
+        dataAttr: "data-data",
+        valueField: "slug",
+        labelField: "name",
+        searchField: ["name", "slug"],
+        score: function () { return function () { return 1; }; },  // the server chose them: none hidden
+        placeholder: form.getAttribute("data-pickers"),
+        shouldLoad: function (query) { return query.length >= 2; },
+        load: function (query, callback) {
+          fetch(url + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
+            .then(function (response) { return response.json(); })
+            .then(function (json) { callback(json.results); })
+            .catch(function () { callback(); });
+        },
+      });
+    });
+  }
+
+  // Funding and participant rows: a new row is the formset's empty form with __prefix__ replaced by the next index.
   function addRows() {
     document.querySelectorAll("template[data-formset]").forEach(function (template) {
       var prefix = template.getAttribute("data-formset");
@@ -55,13 +85,14 @@
         var html = template.innerHTML.replace(/__prefix__/g, String(index));
         body.insertAdjacentHTML("beforeend", html);
         total.value = String(index + 1);
-        var first = body.lastElementChild && body.lastElementChild.querySelector("select, input");
+        organisationPickers(body.lastElementChild);
+        var first = body.lastElementChild && body.lastElementChild.querySelector("select, input:not(.ts-hidden-accessible)");
         if (first) first.focus();
       });
     });
   }
 
-  function start() { backToSearch(); pickers(); addRows(); }
+  function start() { backToSearch(); pickers(); organisationPickers(document); addRows(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -40,9 +40,10 @@ def competence_data(organisation, sectors, total=5):
     return data
 
 
-def experience_data(experience=None, fundings=(), **changes):
+def experience_data(experience=None, fundings=(), participants=(), **changes):
     """What the experience form posts; `fundings` is a list of (donor, amount) for new rows, or
-    (funding, donor, amount) for existing ones."""
+    (funding, donor, amount) for existing ones; `participants` a list of dicts of one row's fields
+    (organisation, name, country, kind, role, and id and DELETE for an existing row)."""
     data = {
         "version": experience.updated.isoformat() if experience else "",
         "title_fr": "Assainissement à Dakar",
@@ -71,5 +72,16 @@ def experience_data(experience=None, fundings=(), **changes):
         data[f"fundings-{i}-id"] = pk
         data[f"fundings-{i}-donor"] = donor
         data[f"fundings-{i}-amount"] = amount
+    data.update({
+        "participants-TOTAL_FORMS": len(participants),
+        "participants-INITIAL_FORMS": sum(1 for p in participants if p.get("id")),
+        "participants-MIN_NUM_FORMS": 0,
+        "participants-MAX_NUM_FORMS": 1000,
+    })  # fmt: skip
+    for i, row in enumerate(participants):
+        for key in ("id", "organisation", "name", "country", "kind", "role"):
+            data[f"participants-{i}-{key}"] = row.get(key, "")
+        if row.get("DELETE"):
+            data[f"participants-{i}-DELETE"] = "on"
     data.update(changes)
     return data

@@ -53,6 +53,7 @@ def test_a_deleted_experience_comes_back_whole(
     data = experience_data(
         experience, sectors=[sector_rows["14030"].pk, sector_rows["15112"].pk], countries=["NE", "ML"],
         cost="100000", fundings=fundings,
+        participants=[{"organisation": ouaga.slug, "role": "partner"}, {"name": "Ville de Man", "role": "associate"}],
     )  # fmt: skip
     address = reverse("partners:experience", args=[aimf.slug, experience.pk])
     assert client.post(address, data).status_code == 302
@@ -73,6 +74,7 @@ def test_a_deleted_experience_comes_back_whole(
     before = snapshot(experience)
     assert len(before["countries"]) == 2 and len(before["sectors"]) == 2 and len(before["participants"]) == 2
     assert len(before["fundings"]) == (1 if removed_first else 2)
+    assert len(before["participants"]) == 2
     pk = experience.pk
     assert client.post(reverse("partners:experience_delete", args=[aimf.slug, pk])).status_code == 302
     assert not Experience.objects.filter(pk=pk).exists()

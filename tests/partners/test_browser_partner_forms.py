@@ -96,3 +96,42 @@ def test_login_and_partner_pages_have_no_axe_violations(open_page, live_server, 
     for path in ["", "organisations/aimf/", "organisations/aimf/experiences/new/"]:
         page.goto(f"{live_server.url}/en/partners/{path}")
         assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize("lang, size", [("fr", "phone"), ("en", "laptop")])
+def test_participants_picked_from_the_server_or_typed(open_page, live_server, partner, lang, size):
+    """The organisation picker asks the server as one types (Tom Select's load()); another row, added by
+    the button, names an organisation not listed."""
+    from experiences.models import Participant
+
+    ouaga = Organisation.objects.create(name_fr="Commune de Ouagadougou", name_en="City of Ouagadougou", country="BF")
+    page = open_page(size, lang)
+    words = LABELS[lang]
+    log_in(page, live_server, lang)
+    page.goto(f"{live_server.url}/{lang}/partners/organisations/aimf/experiences/new/")
+    page.get_by_label(words["title"]).fill("Forages à Niamey")
+    page.locator("select[name=role]").select_option("coordinator")
+    page.get_by_label(words["start"]).fill("2014-01-01")
+
+    page.locator("#id_participants-0-organisation-ts-control").click()
+    page.keyboard.type("ouaga")
+    page.locator("#id_participants-0-organisation-ts-dropdown .option.active", has_text="Ouagadougou").wait_for()
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_participants-0-organisation")).to_have_value(ouaga.slug)
+    page.keyboard.press("Escape")
+    page.locator("select[name=participants-0-role]").select_option("partner")
+    add = {"fr": "Ajouter une ligne de participant", "en": "Add a participant row"}[lang]
+    page.get_by_role("button", name=add).click()
+    page.locator("input[name=participants-2-name]").fill("Ville de Man")
+    page.locator("select[name=participants-2-country]").select_option("CI")
+    page.locator("select[name=participants-2-role]").select_option("associate")
+
+    page.locator("h1").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    page.get_by_role("button", name=words["save"], exact=True).click()
+    try:
+        expect(page.get_by_text(words["saved"])).to_be_visible()
+    except AssertionError:
+        pytest.fail(f"not saved; the page at {page.url} reads:\n{page.locator('main').inner_text()}")
+    rows = {(p.organisation_id, p.name, p.role) for p in Participant.objects.all()}
+    assert rows == {(ouaga.pk, "", "partner"), (None, "Ville de Man", "associate")}

@@ -15,7 +15,7 @@ from factories import add_experience, make_aimf
 from lxml import etree
 
 from api import iati, views
-from experiences.models import Donor
+from experiences.models import Donor, Participant
 from institutions.models import Organisation, Sector
 from tests.partners.partner_forms import organisation_data
 
@@ -56,8 +56,12 @@ def check_codelists(activity):
     assert reporting.get("type") in {"11", "21", "22", "90"}  # OrganisationType
     assert reporting.get("secondary-reporter") in {"0", "1"}
     assert activity.findtext("iati-identifier").startswith(reporting.get("ref") + "-")
+    # Every narrative in French or English, but an unlisted participant's name: typed in no particular
+    # language, it takes the activity's default one (no xml:lang).
+    unlisted = {p.find("narrative") for p in activity.iter("participating-org") if p.get("ref") is None}
     for element in activity.iter("narrative"):
-        assert element.get(LANG) in {"fr", "en"} and element.text
+        assert element.text
+        assert element.get(LANG) in {"fr", "en"} or (element in unlisted and element.get(LANG) is None)
     assert {p.get("role") for p in activity.iter("participating-org")} <= {"1", "2", "4"}  # OrganisationRole
     assert activity.find("activity-status").get("code") in {"1", "2", "4"}  # ActivityStatus
     assert {d.get("type") for d in activity.iter("activity-date")} <= {"1", "2", "3", "4"}  # ActivityDateType
@@ -260,7 +264,9 @@ def test_organisation_file_reads_a_fixed_number_of_queries(
     for n in range(12):
         add_experience(aimf, title_fr=f"Action {n}", sectors=["14010"], countries=["SN"], fundings=[(donors["ce"], 1)])
     # The page cache starts empty (conftest): this is a cold request.
-    with django_assert_num_queries(7):  # organisation, ids, then a batch: experiences, organisations, 3 links
+    for experience in aimf.experiences.all():
+        Participant.objects.create(experience=experience, name="Ville de Man", role="partner")
+    with django_assert_num_queries(8):  # organisation, ids, then a batch: experiences, organisations, 4 links
         response = client.get(url("organisation", "fr", aimf.slug))
     assert len(checked(response).findall("iati-activity")) == 12
 
@@ -321,3 +327,40 @@ def test_export_ignores_nul_bytes_and_malformed_criteria_like_the_search_page(cl
         assert [a.findtext("iati-identifier") for a in tree.iter("iati-activity")] == [
             a.findtext("iati-identifier") for a in plain.iter("iati-activity")
         ]
+
+
+def test_participants_are_participating_orgs_by_their_role(client, aimf, ouaga, sector_rows):
+    """Coordinator → 2 (accountable), partner and associate → 4 (implementing); a listed organisation with
+    its own IATI identifier or the directory's prefix, its type and names; an unlisted one by its name; an
+    unpublished one left out, as everywhere public."""
+    ouaga.iati_identifier = "BF-COM-OUAGA"
+    ouaga.kind = Organisation.Kind.MUNICIPALITY
+    ouaga.save()
+    banfora = Organisation.objects.create(
+        name_fr="Commune de Banfora", name_en="Banfora Municipality", kind=Organisation.Kind.REGIONAL_AUTHORITY
+    )
+    hidden = Organisation.objects.create(name_fr="Commune cachée", published=False)
+    experience = add_experience(aimf, title_fr="Eau", role="partner")
+    for organisation, name, kind, role in [
+        (ouaga, "", "", "coordinator"),
+        (banfora, "", "", "associate"),
+        (None, "Ville de Man", "municipality", "partner"),
+        (None, "Réseau sans type", "", "associate"),
+        (hidden, "", "", "partner"),
+    ]:
+        Participant.objects.create(experience=experience, organisation=organisation, name=name, kind=kind, role=role)
+    for lang in ("fr", "en"):
+        activity = activity_of(checked(client.get(url("organisation", lang, aimf.slug))), experience)
+        rows = [
+            (p.get("role"), p.get("ref"), p.get("type"), [(n.get(LANG), n.text) for n in p.findall("narrative")])
+            for p in activity.findall("participating-org")
+        ]
+        assert rows == [
+            ("4", iati.organisation_ref({"iati_identifier": aimf.iati_identifier, "id": aimf.pk}), "21",
+             [("fr", aimf.name_fr), ("en", aimf.name_en)]),  # the owner, a partner
+            ("2", "BF-COM-OUAGA", "11", [("fr", ouaga.name_fr)]),
+            ("4", f"{settings.IATI_PREFIX}-{banfora.pk}", "11", [("fr", banfora.name_fr), ("en", banfora.name_en)]),
+            ("4", None, "11", [(None, "Ville de Man")]),
+            ("4", None, None, [(None, "Réseau sans type")]),
+        ]  # fmt: skip
+    assert "Commune cachée" not in content(client.get(url("export", "fr"))).decode()

@@ -154,13 +154,15 @@ def admin_experience_data(experience, **changes):
         "countries-INITIAL_FORMS": 0,
         "fundings-TOTAL_FORMS": 0,
         "fundings-INITIAL_FORMS": 0,
+        "participants-TOTAL_FORMS": 0,
+        "participants-INITIAL_FORMS": 0,
         "seen_version": experience.updated.isoformat(),  # the version the form was opened on
     }
     data.update(changes)
     return data
 
 
-@pytest.mark.parametrize("prefix", ["countries", "fundings"])
+@pytest.mark.parametrize("prefix", ["countries", "fundings", "participants"])
 def test_admin_inlines_refuse_a_forged_count(admin_client, other_experience, prefix):
     """Finding 3 of issue 14, in the admin: every inline has an absolute maximum."""
     address = reverse("admin:experiences_experience_change", args=[other_experience.pk])

@@ -17,7 +17,7 @@ def test_experience_form_queries_do_not_grow_with_fundings(
     client.get(address)
     for _ in range(6):
         Funding.objects.create(experience=experience, donor=donors["afd"], amount=Decimal("1"))
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         assert client.get(address).status_code == 200
 
 

@@ -1,0 +1,203 @@
+"""The network of a search (/<lang>/partnerships/?<criteria>): the organisations the organisation search
+selects and the partnerships between them (experiences/partnerships.py says who worked with whom), as plain
+values for the page's table, its drawing and its CSV.
+
+Bounds, so that a broad search makes neither a huge page nor a long request:
+- the drawing shows the NODE_LIMIT organisations with the most partners in the network (then the most
+  shared actions, then by name), and the partnerships among them; the page says "N of M";
+- the page's table lists the TABLE_LIMIT pairs with the most shared actions; the CSV lists them all, up to
+  settings.EXPORT_STREAM_LIMIT pairs (as the exports: more is answered with a page asking to narrow).
+"""
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import networkx as nx
+from django.utils.translation import ngettext
+
+from experiences.partnerships import partnerships
+from institutions.formatting import country_names
+from institutions.models import Organisation
+
+from .criteria import in_language
+from .views import profile_url_maker
+
+NODE_LIMIT = 60  # organisations drawn
+TABLE_LIMIT = 200  # pairs listed on the page
+WIDTH, HEIGHT, MARGIN = 800, 600, 30  # the drawing's viewBox, in its own units
+LAYOUT_SEED = 20  # spring_layout's seed: the same data gives the same drawing
+
+
+@dataclass(frozen=True)
+class Node:
+    pk: int
+    slug: str
+    name: str
+    kind: str
+    kind_label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: Node
+    b: Node
+    actions: int
+    countries: list  # country codes, sorted
+    country_names: list
+    first_year: int
+    last_year: int
+
+    @property
+    def years(self):
+        return str(self.first_year) if self.first_year == self.last_year else f"{self.first_year}–{self.last_year}"
+
+
+@dataclass
+class Network:
+    """What the page and the CSV show: every pair (most shared actions first, then by names), how many
+    organisations the search selects and how many of them have a partner in it."""
+
+    pairs: list
+    selected: int
+    linked: int
+
+    @property
+    def table(self):
+        return self.pairs[:TABLE_LIMIT]
+
+
+def network(filterset, language):
+    """The network of the organisations this OrganisationFilter selects, names in `language`."""
+    ids = filterset.matching_ids()
+    found = partnerships(ids)
+    members = {pk for pair in found for pk in pair}
+    kinds = dict(Organisation.Kind.choices)
+    url_of = profile_url_maker()
+    nodes = {}
+    rows = Organisation.objects.filter(pk__in=members).values_list("pk", "slug", "name_fr", "name_en", "kind")
+    for pk, slug, name_fr, name_en, kind in rows:
+        label = str(kinds.get(kind, kind))
+        nodes[pk] = Node(pk, slug, in_language((name_fr, name_en), language), kind, label, url_of(slug))
+    names = country_names(language)
+    pairs = []
+    for (a, b), partnership in found.items():
+        first, second = sorted((nodes[a], nodes[b]), key=_by_name)
+        codes = sorted(partnership.countries)
+        pairs.append(
+            Pair(
+                first,
+                second,
+                len(partnership.actions),
+                codes,
+                [names.get(code, code) for code in codes],
+                partnership.first_year,
+                partnership.last_year,
+            )
+        )
+    pairs.sort(key=lambda pair: (-pair.actions, *_by_name(pair.a), *_by_name(pair.b)))
+    return Network(pairs=pairs, selected=len(ids), linked=len(nodes))
+
+
+def _by_name(node):
+    return node.name.casefold(), node.slug
+
+
+# --- the drawing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    node: Node
+    x: float
+    y: float
+    r: float
+    partners: int
+    label: str  # the link's accessible name
+
+
+@dataclass(frozen=True)
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    width: float
+    title: str
+
+
+@dataclass
+class Drawing:
+    points: list
+    lines: list
+    kinds: list  # [(kind, label)] of the kinds drawn, for the legend
+    width: int = WIDTH
+    height: int = HEIGHT
+
+
+def drawn_nodes(pairs, limit):
+    """The `limit` organisations of these pairs with the most partners (then most shared actions, then by
+    name): those the drawing shows."""
+    partners, actions, nodes = Counter(), Counter(), {}
+    for pair in pairs:
+        for node in (pair.a, pair.b):
+            nodes[node.pk] = node
+            partners[node.pk] += 1
+            actions[node.pk] += pair.actions
+    ranked = sorted(nodes.values(), key=lambda node: (-partners[node.pk], -actions[node.pk], *_by_name(node)))
+    return ranked[:limit], partners
+
+
+def drawing(pairs, limit=None):
+    """The network's drawing: the organisations drawn_nodes() keeps, placed by networkx's spring layout
+    (nodes and edges added in a fixed order, a fixed seed: the same data gives the same drawing), each a
+    circle sized by its number of partners, each partnership among them a line as wide as their shared
+    actions (1 to 6 units)."""
+    kept, partners = drawn_nodes(pairs, NODE_LIMIT if limit is None else limit)
+    if not kept:
+        return None
+    inside = {node.pk for node in kept}
+    shown = [pair for pair in pairs if pair.a.pk in inside and pair.b.pk in inside]
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(inside))
+    graph.add_weighted_edges_from(sorted((pair.a.pk, pair.b.pk, pair.actions) for pair in shown))
+    positions = nx.spring_layout(graph, seed=LAYOUT_SEED) if len(kept) > 1 else {kept[0].pk: (0.0, 0.0)}
+    xs = [float(x) for x, _y in positions.values()]
+    ys = [float(y) for _x, y in positions.values()]
+
+    def scale(value, low, high, size):
+        return round(size / 2 if high == low else MARGIN + (value - low) / (high - low) * (size - 2 * MARGIN), 1)
+
+    place = {
+        pk: (scale(x, min(xs), max(xs), WIDTH), scale(y, min(ys), max(ys), HEIGHT)) for pk, (x, y) in positions.items()
+    }
+    points = []
+    for node in sorted(kept, key=lambda node: node.slug):
+        x, y = place[node.pk]
+        n = partners[node.pk]
+        label = ngettext(
+            "%(name)s (%(kind)s): %(number)s partner in this network",
+            "%(name)s (%(kind)s): %(number)s partners in this network",
+            n,
+        ) % {
+            "name": node.name,
+            "kind": node.kind_label,
+            "number": n,
+        }
+        points.append(Point(node, x, y, round(5 + 2 * math.sqrt(n), 1), n, label))
+    lines = []
+    for pair in shown:
+        (x1, y1), (x2, y2) = place[pair.a.pk], place[pair.b.pk]
+        title = ngettext(
+            "%(a)s – %(b)s: %(number)s shared action", "%(a)s – %(b)s: %(number)s shared actions", pair.actions
+        ) % {
+            "a": pair.a.name,
+            "b": pair.b.name,
+            "number": pair.actions,
+        }
+        lines.append(Line(x1, y1, x2, y2, min(pair.actions, 6), title))
+    drawn_kinds = {node.kind for node in kept}
+    kinds = [(kind, label) for kind, label in Organisation.Kind.choices if kind in drawn_kinds]
+    return Drawing(points=points, lines=lines, kinds=kinds)
+

@@ -293,3 +293,14 @@ def test_the_number_of_queries_does_not_grow_with_the_network(client, web, djang
         page(client)
     with django_assert_num_queries(QUERIES):
         page(client, params={"country": "BF", "kind": ["municipality", "regional"]})
+
+
+@pytest.mark.vnu
+def test_the_page_with_its_drawing_is_valid_html(client, web, tmp_path):
+    from test_html_valid import save_pages, vnu
+
+    paths = []
+    for lang in ("fr", "en"):
+        paths += save_pages(client, [f"/{lang}/partnerships/", f"/{lang}/partnerships/?kind=regional"], tmp_path / lang)
+    status, messages = vnu(paths)
+    assert status == 0, messages

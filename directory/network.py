@@ -9,14 +9,20 @@ Bounds, so that a broad search makes neither a huge page nor a long request:
   settings.EXPORT_STREAM_LIMIT pairs (as the exports: more is answered with a page asking to narrow).
 """
 
+import hashlib
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import ngettext
 
 from experiences.partnerships import partnerships
+from institutions.cache import cache_call, generation
 from institutions.formatting import country_names
 from institutions.models import Organisation
 
@@ -54,18 +60,45 @@ class Pair:
         return str(self.first_year) if self.first_year == self.last_year else f"{self.first_year}–{self.last_year}"
 
 
-@dataclass
 class Network:
-    """What the page and the CSV show: every pair (most shared actions first, then by names), how many
-    organisations the search selects and how many of them have a partner in it."""
+    """The pairs of a search's network and its figures: how many organisations the search selects, how
+    many of them have a partner in it (`linked`), how many pairs (`count`). Pairs are made into rows only
+    as asked: the page's table (the TABLE_LIMIT first), every pair (`pairs`: the CSV), those drawn."""
 
-    pairs: list
-    selected: int
-    linked: int
+    def __init__(self, found, nodes, selected, language):
+        self.found, self.nodes, self.selected = found, nodes, selected
+        self.linked, self.count = len(nodes), len(found)
+        self.names = country_names(language)
+        self.rank = {pk: n for n, pk in enumerate(sorted(nodes, key=lambda pk: _by_name(nodes[pk])))}
 
-    @property
+    def _key(self, item):
+        """Most shared actions first, then by the two names (the first by name, then the other)."""
+        (a, b), partnership = item
+        ranks = self.rank[a], self.rank[b]
+        return -len(partnership.actions), min(ranks), max(ranks)
+
+    def _pair(self, item):
+        (a, b), partnership = item
+        first, second = sorted((self.nodes[a], self.nodes[b]), key=_by_name)
+        codes = sorted(partnership.countries)
+        countries = [self.names.get(code, code) for code in codes]
+        actions = len(partnership.actions)
+        return Pair(first, second, actions, codes, countries, partnership.first_year, partnership.last_year)
+
+    @cached_property
     def table(self):
-        return self.pairs[:TABLE_LIMIT]
+        """The TABLE_LIMIT first pairs: most shared actions first, then by the two names."""
+        return [self._pair(item) for item in heapq.nsmallest(TABLE_LIMIT, self.found.items(), key=self._key)]
+
+    @cached_property
+    def pairs(self):
+        """Every pair, in the table's order."""
+        return [self._pair(item) for item in sorted(self.found.items(), key=self._key)]
+
+    def pairs_among(self, ids):
+        """The pairs whose two organisations are among these ids, in the table's order."""
+        among = [item for item in self.found.items() if item[0][0] in ids and item[0][1] in ids]
+        return [self._pair(item) for item in sorted(among, key=self._key)]
 
 
 def network(filterset, language):
@@ -76,28 +109,11 @@ def network(filterset, language):
     kinds = dict(Organisation.Kind.choices)
     url_of = profile_url_maker()
     nodes = {}
-    rows = Organisation.objects.filter(pk__in=members).values_list("pk", "slug", "name_fr", "name_en", "kind")
+    rows = Organisation.objects.filter(pk__among=members).values_list("pk", "slug", "name_fr", "name_en", "kind")
     for pk, slug, name_fr, name_en, kind in rows:
         label = str(kinds.get(kind, kind))
         nodes[pk] = Node(pk, slug, in_language((name_fr, name_en), language), kind, label, url_of(slug))
-    names = country_names(language)
-    pairs = []
-    for (a, b), partnership in found.items():
-        first, second = sorted((nodes[a], nodes[b]), key=_by_name)
-        codes = sorted(partnership.countries)
-        pairs.append(
-            Pair(
-                first,
-                second,
-                len(partnership.actions),
-                codes,
-                [names.get(code, code) for code in codes],
-                partnership.first_year,
-                partnership.last_year,
-            )
-        )
-    pairs.sort(key=lambda pair: (-pair.actions, *_by_name(pair.a), *_by_name(pair.b)))
-    return Network(pairs=pairs, selected=len(ids), linked=len(nodes))
+    return Network(found, nodes, len(ids), language)
 
 
 def _by_name(node):
@@ -136,29 +152,29 @@ class Drawing:
     height: int = HEIGHT
 
 
-def drawn_nodes(pairs, limit):
-    """The `limit` organisations of these pairs with the most partners (then most shared actions, then by
-    name): those the drawing shows."""
-    partners, actions, nodes = Counter(), Counter(), {}
-    for pair in pairs:
-        for node in (pair.a, pair.b):
-            nodes[node.pk] = node
-            partners[node.pk] += 1
-            actions[node.pk] += pair.actions
-    ranked = sorted(nodes.values(), key=lambda node: (-partners[node.pk], -actions[node.pk], *_by_name(node)))
-    return ranked[:limit], partners
+def drawn_nodes(found, nodes, limit):
+    """The `limit` organisations of these partnerships with the most partners (then most shared actions,
+    then by name): those the drawing shows; and every organisation's number of partners."""
+    partners, actions = Counter(), Counter()
+    for (a, b), partnership in found.items():
+        for pk in (a, b):
+            partners[pk] += 1
+            actions[pk] += len(partnership.actions)
+    ranked = heapq.nsmallest(limit, nodes.values(), key=lambda node: (-partners[node.pk], -actions[node.pk],
+                                                                     *_by_name(node)))
+    return ranked, partners
 
 
-def drawing(pairs, limit=None):
+def drawing(network, limit=None):
     """The network's drawing: the organisations drawn_nodes() keeps, placed by networkx's spring layout
     (nodes and edges added in a fixed order, a fixed seed: the same data gives the same drawing), each a
     circle sized by its number of partners, each partnership among them a line as wide as their shared
     actions (1 to 6 units)."""
-    kept, partners = drawn_nodes(pairs, NODE_LIMIT if limit is None else limit)
+    kept, partners = drawn_nodes(network.found, network.nodes, NODE_LIMIT if limit is None else limit)
     if not kept:
         return None
     inside = {node.pk for node in kept}
-    shown = [pair for pair in pairs if pair.a.pk in inside and pair.b.pk in inside]
+    shown = network.pairs_among(inside)
     graph = nx.Graph()
     graph.add_nodes_from(sorted(inside))
     graph.add_weighted_edges_from(sorted((pair.a.pk, pair.b.pk, pair.actions) for pair in shown))
@@ -201,3 +217,29 @@ def drawing(pairs, limit=None):
     kinds = [(kind, label) for kind, label in Organisation.Kind.choices if kind in drawn_kinds]
     return Drawing(points=points, lines=lines, kinds=kinds)
 
+
+@dataclass
+class Shown:
+    """What the page shows of a network: its figures, its table and its drawing (None: nothing to draw)."""
+
+    selected: int
+    linked: int
+    count: int
+    table: list
+    drawing: Drawing | None
+
+
+def shown_network(filterset, query, language):
+    """What the page shows of the network of this search, kept in the cache for the directory's generation
+    under its canonical query and language (FACET_COUNTS_CACHE=0 turns it off, as for the first search
+    page's counts): the whole directory's network takes about a second to compute at 10,000
+    organisations, its table and drawing are a few kilobytes."""
+    current = generation() if settings.FACET_COUNTS_CACHE else None
+    key = f"directory:network:{current}:{language}:{hashlib.sha256(query.encode()).hexdigest()[:32]}"
+    shown = cache_call(cache.get, key) if current is not None else None
+    if shown is None:
+        found = network(filterset, language)
+        shown = Shown(found.selected, found.linked, found.count, found.table, drawing(found))
+        if current is not None:
+            cache_call(cache.set, key, shown, settings.PUBLIC_PAGE_CACHE_TIMEOUT)
+    return shown

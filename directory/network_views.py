@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 
 from .exports import FORMATS, csv_lines
-from .network import drawing, network
+from .network import network, shown_network
 from .statistics import criteria_summary
 from .views import _with_query, canonical_redirect, organisation_search
 
@@ -26,11 +26,11 @@ def canonical_network(request):
 def partnerships_page(request):
     filterset = organisation_search(request)
     language = get_language()
-    found = network(filterset, language)
     query = network_query(filterset)
+    shown = shown_network(filterset, query, language)
     ctx = {
-        "network": found,
-        "drawing": drawing(found.pairs),
+        "network": shown,
+        "drawing": shown.drawing,
         "summary": criteria_summary(filterset, language),
         "links": {
             "search": _with_query(reverse("directory:search"), filterset.querystring()),
@@ -50,12 +50,14 @@ def partnerships_csv(request):
     """Every pair of the network, in the page's order, as CSV (the exports' format: quoted cells, a byte
     order mark); a network of more than EXPORT_STREAM_LIMIT pairs gets a page asking to narrow the search."""
     filterset = organisation_search(request)
-    found = network(filterset, get_language())
+    language, query = get_language(), network_query(filterset)
     limit = settings.EXPORT_STREAM_LIMIT
-    if len(found.pairs) > limit:
-        ctx = {"limit": limit, "pairs": len(found.pairs), "page": _with_query(reverse("directory:partnerships"),
-                                                                              network_query(filterset))}
+    count = shown_network(filterset, query, language).count  # from the cache when the page was seen
+    if count > limit:
+        page = _with_query(reverse("directory:partnerships"), query)
+        ctx = {"limit": limit, "pairs": count, "page": page}
         return render(request, "directory/partnerships_too_large.html", ctx, status=400)
+    found = network(filterset, language)
     absolute = request.build_absolute_uri
     rows = (
         {
@@ -75,5 +77,5 @@ def partnerships_csv(request):
     )
     response = StreamingHttpResponse(csv_lines(CSV_COLUMNS, rows), content_type=FORMATS["csv"])
     response["Content-Disposition"] = 'attachment; filename="partnerships.csv"'
-    response["X-Row-Count"] = str(len(found.pairs))
+    response["X-Row-Count"] = str(found.count)
     return response

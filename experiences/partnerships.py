@@ -20,16 +20,25 @@ PUBLIC_ACTION = Q(organisation__published=True)  # on Experience
 PUBLIC_MEMBER = Q(organisation__published=True, experience__organisation__published=True)  # on Participant
 
 
+def memberships(*, actions=None, organisations=None):
+    """(experience id, organisation id, start date, end date) of every public membership of these actions
+    (experience ids) or of these organisations (ids): two queries (owners, listed participants), each
+    list of ids sent as one parameter whatever its length, no ordering asked."""
+    owners = Experience.objects.filter(PUBLIC_ACTION).order_by()
+    listed = Participant.objects.filter(PUBLIC_MEMBER).order_by()
+    if actions is not None:
+        owners, listed = owners.filter(pk__among=actions), listed.filter(experience__id__among=actions)
+    if organisations is not None:
+        owners = owners.filter(organisation__id__among=organisations)
+        listed = listed.filter(organisation__id__among=organisations)
+    yield from owners.values_list("pk", "organisation_id", "start_date", "end_date")
+    yield from listed.values_list("experience_id", "organisation_id", "experience__start_date", "experience__end_date")
+
+
 def members_of(experience_ids):
     """{experience id: {organisation ids of its public members}} for the given public experiences."""
     members = defaultdict(set)
-    for experience_id, owner_id in Experience.objects.filter(PUBLIC_ACTION, pk__in=experience_ids).values_list(
-        "pk", "organisation_id"
-    ):
-        members[experience_id].add(owner_id)
-    for experience_id, organisation_id in Participant.objects.filter(
-        PUBLIC_MEMBER, experience_id__in=experience_ids
-    ).values_list("experience_id", "organisation_id"):
+    for experience_id, organisation_id, _start, _end in memberships(actions=list(experience_ids)):
         members[experience_id].add(organisation_id)
     return members
 
@@ -61,6 +70,22 @@ class Partnership:
     first_year: int | None = None
     last_year: int | None = None
 
+    @classmethod
+    def of(cls, a, b, actions, dates, countries):
+        """The partnership of a and b in these actions, given {action: (first year, last year)} and
+        {action: its countries}."""
+        if len(actions) == 1:  # most pairs: one action together
+            (pk,) = actions
+            return cls(a, b, {pk}, set(countries[pk]), *dates[pk])
+        return cls(
+            a,
+            b,
+            set(actions),
+            set().union(*(countries[pk] for pk in actions)),
+            min(dates[pk][0] for pk in actions),
+            max(dates[pk][1] for pk in actions),
+        )
+
     def add(self, experience_id, first, last, countries):
         self.actions.add(experience_id)
         self.countries.update(countries)
@@ -70,28 +95,34 @@ class Partnership:
 
 def partnerships(organisation_ids, *, both_in_set=True):
     """The partnerships of these organisations: {(a, b): Partnership}, a < b. With both_in_set, only the
-    pairs whose two organisations are in the set (the network of a search); otherwise every partner of
-    one of them (a profile's "Worked with")."""
+    pairs whose two organisations are in the set (the network of a search: its actions' memberships by
+    these organisations only, three queries whatever their number); otherwise every partner of one of them
+    (a profile's "Worked with")."""
     wanted = set(organisation_ids)
-    actions = actions_of(wanted).values_list("pk", "start_date", "end_date")
-    dates = {pk: years_of(start, end) for pk, start, end in actions}
-    members = members_of(list(dates))
+    members, dates = defaultdict(set), {}
+    if both_in_set:
+        for experience_id, organisation_id, start, end in memberships(organisations=list(wanted)):
+            members[experience_id].add(organisation_id)
+            dates[experience_id] = years_of(start, end)
+        members = {pk: ids for pk, ids in members.items() if len(ids) > 1}  # the others pair nobody
+    else:
+        actions = actions_of(wanted).order_by().values_list("pk", "start_date", "end_date")
+        dates = {pk: years_of(start, end) for pk, start, end in actions}
+        members = members_of(list(dates))
     countries = defaultdict(set)
-    if dates:
-        for experience_id, country in ExperienceCountry.objects.filter(experience_id__in=list(dates)).values_list(
-            "experience_id", "country"
-        ):
+    if members:
+        rows = ExperienceCountry.objects.filter(experience__id__among=list(members)).order_by()
+        for experience_id, country in rows.values_list("experience_id", "country"):
             countries[experience_id].add(country)
-    pairs = {}
+    shared = defaultdict(list)  # (a, b) -> their actions
     for experience_id, ids in members.items():
         ordered = sorted(ids)
         for i, a in enumerate(ordered):
             for b in ordered[i + 1 :]:
                 inside = (a in wanted) + (b in wanted)
                 if inside == 2 or (inside == 1 and not both_in_set):
-                    pair = pairs.setdefault((a, b), Partnership(a, b))
-                    pair.add(experience_id, *dates[experience_id], countries[experience_id])
-    return pairs
+                    shared[a, b].append(experience_id)
+    return {(a, b): Partnership.of(a, b, actions, dates, countries) for (a, b), actions in shared.items()}
 
 
 def worked_with(organisation):

@@ -243,11 +243,13 @@ def _deployed(sender, using="default", **kwargs):
 
 def connect_signals():
     """Called from InstitutionsConfig.ready(): every model whose data a public page shows."""
-    from experiences.models import Donor, Experience, ExperienceCountry, Funding
+    from experiences.models import Donor, Experience, ExperienceCountry, Funding, Participant
 
     from .models import Competence, Organisation, Sector, SectorCategory
 
-    for model in (Organisation, Competence, Experience, ExperienceCountry, Funding, Donor, Sector, SectorCategory):
+    for model in (
+        Organisation, Competence, Experience, ExperienceCountry, Funding, Participant, Donor, Sector, SectorCategory
+    ):
         post_save.connect(data_changed, sender=model, dispatch_uid=f"directory-cache-save-{model.__name__}")
         post_delete.connect(data_changed, sender=model, dispatch_uid=f"directory-cache-delete-{model.__name__}")
     m2m_changed.connect(data_changed, sender=Experience.sectors.through, dispatch_uid="directory-cache-m2m")

@@ -66,7 +66,7 @@ def shown_pairs(response):
     """{(a pk, b pk) with a < b: (shared actions, countries, first year, last year)} from the page."""
     return {
         tuple(sorted((pair.a.pk, pair.b.pk))): (pair.actions, set(pair.countries), pair.first_year, pair.last_year)
-        for pair in response.context["network"].pairs
+        for pair in response.context["network"].table
     }
 
 
@@ -92,10 +92,15 @@ def test_the_table_holds_the_pairs_computed_from_the_data(client, web, lang):
     table = html[html.index("<table") : html.index("</table>")]
     assert table.count("<tr>") == len(expected) + 1  # a row per pair, and the header's
     assert response.context["network"].selected == published().count()
+    # The same pairs as every partner of each (a profile's way, other queries), kept when both are shown.
+    ids = set(published().values_list("pk", flat=True))
+    each = partnerships(ids, both_in_set=False)
+    assert {key: (len(p.actions), p.countries, p.first_year, p.last_year) for key, p in each.items()
+            if set(key) <= ids} == expected
 
 
 def test_the_rows_come_most_shared_actions_first_then_by_names(client, web):
-    pairs = page(client).context["network"].pairs
+    pairs = page(client).context["network"].table
     keys = [(-pair.actions, pair.a.name.casefold(), pair.b.name.casefold()) for pair in pairs]
     assert keys == sorted(keys)
     assert (pairs[0].a.pk, pairs[0].b.pk) == (web["lyon"].pk, web["ouaga"].pk)  # two shared actions
@@ -187,16 +192,14 @@ def test_the_drawing_bound_just_below_and_above(client, web, monkeypatch, over):
     note = f"Showing {linked - 1} of {linked} organisations with partners"
     assert (note in response.content.decode()) is over
     kept = {point.node.pk for point in drawn.points}
-    assert all(kept >= {line_pair.a.pk, line_pair.b.pk} for line_pair in response.context["network"].pairs
-               if {line_pair.a.pk, line_pair.b.pk} <= kept)
     assert len(drawn.lines) == sum(
-        1 for pair in response.context["network"].pairs if pair.a.pk in kept and pair.b.pk in kept
+        1 for pair in response.context["network"].table if pair.a.pk in kept and pair.b.pk in kept
     )
 
 
 @pytest.mark.parametrize("over", [False, True])
 def test_the_table_bound_just_below_and_above(client, web, monkeypatch, over):
-    total = len(page(client).context["network"].pairs)
+    total = page(client).context["network"].count
     monkeypatch.setattr(network_module, "TABLE_LIMIT", total - 1 if over else total)
     response = page(client)
     html = response.content.decode()
@@ -218,7 +221,7 @@ def test_the_csv_lists_every_pair_of_the_page(client, web, lang):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="partnerships.csv"'
     rows = csv_rows(response)
-    pairs = page(client, lang, {"country": "FR"}).context["network"].pairs
+    pairs = page(client, lang, {"country": "FR"}).context["network"].table
     assert response["X-Row-Count"] == str(len(pairs))
     slugs = {o.pk: o.slug for o in Organisation.objects.all()}
     assert [(row["organisation_a"], row["organisation_b"], int(row["shared_actions"])) for row in rows] == [
@@ -276,9 +279,21 @@ def test_malformed_parameters_never_fail(client, web, query):
         assert response.status_code in (200, 400), (url, response.status_code)
 
 
-# The organisations selected, their actions, members (2), countries, names; the criteria's labels (sectors,
-# donors) are read once per directory generation, by the first page that names criteria.
-QUERIES = 6
+# The organisations selected, their memberships (as owners, as participants), the countries of their shared
+# actions, their names; the criteria's labels (sectors, donors) are read once per directory generation.
+QUERIES = 5
+
+
+def test_the_network_is_cached_until_the_data_changes(client, web, settings, django_capture_on_commit_callbacks):
+    """Kept per directory generation (FACET_COUNTS_CACHE, as the first page's counts): a new participant, as
+    any change, makes it stale."""
+    settings.FACET_COUNTS_CACHE = True
+    before = shown_pairs(page(client))
+    extra = organisation("Nouvelle", country="CI")
+    with django_capture_on_commit_callbacks(execute=True):
+        Participant.objects.create(experience=web["alone"].experiences.get(), organisation=extra, role="partner")
+    after = shown_pairs(page(client))
+    assert set(after) - set(before) == {tuple(sorted((web["alone"].pk, extra.pk)))}
 
 
 def test_the_number_of_queries_does_not_grow_with_the_network(client, web, django_assert_num_queries):

@@ -103,8 +103,9 @@ def partnerships(organisation_ids, *, both_in_set=True):
     if both_in_set:
         for experience_id, organisation_id, start, end in memberships(organisations=list(wanted)):
             members[experience_id].add(organisation_id)
-            dates[experience_id] = years_of(start, end)
+            dates[experience_id] = start, end
         members = {pk: ids for pk, ids in members.items() if len(ids) > 1}  # the others pair nobody
+        dates = {pk: years_of(*dates[pk]) for pk in members}
     else:
         actions = actions_of(wanted).order_by().values_list("pk", "start_date", "end_date")
         dates = {pk: years_of(start, end) for pk, start, end in actions}

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import ngettext
 
-from experiences.partnerships import partnerships
+from experiences.partnerships import described, shared_actions
 from institutions.cache import cache_call, generation
 from institutions.formatting import country_names
 from institutions.models import Organisation
@@ -62,50 +62,48 @@ class Pair:
 
 class Network:
     """The pairs of a search's network and its figures: how many organisations the search selects, how
-    many of them have a partner in it (`linked`), how many pairs (`count`). Pairs are made into rows only
-    as asked: the page's table (the TABLE_LIMIT first), every pair (`pairs`: the CSV), those drawn."""
+    many of them have a partner in it (`linked`), how many pairs (`count`). Pairs are described (their
+    countries: one query) only as asked: the page's table (the TABLE_LIMIT first), every pair (the CSV)."""
 
-    def __init__(self, found, nodes, selected, language):
-        self.found, self.nodes, self.selected = found, nodes, selected
-        self.linked, self.count = len(nodes), len(found)
+    def __init__(self, shared, dates, nodes, selected, language):
+        self.shared, self.dates, self.nodes, self.selected = shared, dates, nodes, selected
+        self.linked, self.count = len(nodes), len(shared)
         self.names = country_names(language)
         self.rank = {pk: n for n, pk in enumerate(sorted(nodes, key=lambda pk: _by_name(nodes[pk])))}
 
-    def _key(self, item):
+    def _key(self, key):
         """Most shared actions first, then by the two names (the first by name, then the other)."""
-        (a, b), partnership = item
-        ranks = self.rank[a], self.rank[b]
-        return -len(partnership.actions), min(ranks), max(ranks)
+        ranks = self.rank[key[0]], self.rank[key[1]]
+        return -len(self.shared[key]), min(ranks), max(ranks)
 
-    def _pair(self, item):
-        (a, b), partnership = item
-        first, second = sorted((self.nodes[a], self.nodes[b]), key=_by_name)
-        codes = sorted(partnership.countries)
-        countries = [self.names.get(code, code) for code in codes]
-        actions = len(partnership.actions)
-        return Pair(first, second, actions, codes, countries, partnership.first_year, partnership.last_year)
+    def _pairs(self, keys):
+        found = described(self.shared, self.dates, keys)
+        pairs = []
+        for key in keys:
+            partnership = found[key]
+            first, second = sorted((self.nodes[key[0]], self.nodes[key[1]]), key=_by_name)
+            codes = sorted(partnership.countries)
+            countries = [self.names.get(code, code) for code in codes]
+            actions, years = len(partnership.actions), (partnership.first_year, partnership.last_year)
+            pairs.append(Pair(first, second, actions, codes, countries, *years))
+        return pairs
 
     @cached_property
     def table(self):
         """The TABLE_LIMIT first pairs: most shared actions first, then by the two names."""
-        return [self._pair(item) for item in heapq.nsmallest(TABLE_LIMIT, self.found.items(), key=self._key)]
+        return self._pairs(heapq.nsmallest(TABLE_LIMIT, self.shared, key=self._key))
 
     @cached_property
     def pairs(self):
         """Every pair, in the table's order."""
-        return [self._pair(item) for item in sorted(self.found.items(), key=self._key)]
-
-    def pairs_among(self, ids):
-        """The pairs whose two organisations are among these ids, in the table's order."""
-        among = [item for item in self.found.items() if item[0][0] in ids and item[0][1] in ids]
-        return [self._pair(item) for item in sorted(among, key=self._key)]
+        return self._pairs(sorted(self.shared, key=self._key))
 
 
 def network(filterset, language):
     """The network of the organisations this OrganisationFilter selects, names in `language`."""
     ids = filterset.matching_ids()
-    found = partnerships(ids)
-    members = {pk for pair in found for pk in pair}
+    shared, dates = shared_actions(ids)
+    members = {pk for pair in shared for pk in pair}
     kinds = dict(Organisation.Kind.choices)
     url_of = profile_url_maker()
     nodes = {}
@@ -113,7 +111,7 @@ def network(filterset, language):
     for pk, slug, name_fr, name_en, kind in rows:
         label = str(kinds.get(kind, kind))
         nodes[pk] = Node(pk, slug, in_language((name_fr, name_en), language), kind, label, url_of(slug))
-    return Network(found, nodes, len(ids), language)
+    return Network(shared, dates, nodes, len(ids), language)
 
 
 def _by_name(node):
@@ -152,16 +150,18 @@ class Drawing:
     height: int = HEIGHT
 
 
-def drawn_nodes(found, nodes, limit):
-    """The `limit` organisations of these partnerships with the most partners (then most shared actions,
-    then by name): those the drawing shows; and every organisation's number of partners."""
+def drawn_nodes(shared, nodes, limit):
+    """The `limit` organisations of these pairs ({(a, b): shared actions}) with the most partners (then
+    most shared actions, then by name): those the drawing shows; and every organisation's number of
+    partners."""
     partners, actions = Counter(), Counter()
-    for (a, b), partnership in found.items():
+    for (a, b), shared_actions_ in shared.items():
         for pk in (a, b):
             partners[pk] += 1
-            actions[pk] += len(partnership.actions)
-    ranked = heapq.nsmallest(limit, nodes.values(), key=lambda node: (-partners[node.pk], -actions[node.pk],
-                                                                     *_by_name(node)))
+            actions[pk] += len(shared_actions_)
+    ranked = heapq.nsmallest(
+        limit, nodes.values(), key=lambda node: (-partners[node.pk], -actions[node.pk], *_by_name(node))
+    )
     return ranked, partners
 
 
@@ -170,14 +170,14 @@ def drawing(network, limit=None):
     (nodes and edges added in a fixed order, a fixed seed: the same data gives the same drawing), each a
     circle sized by its number of partners, each partnership among them a line as wide as their shared
     actions (1 to 6 units)."""
-    kept, partners = drawn_nodes(network.found, network.nodes, NODE_LIMIT if limit is None else limit)
+    kept, partners = drawn_nodes(network.shared, network.nodes, NODE_LIMIT if limit is None else limit)
     if not kept:
         return None
     inside = {node.pk for node in kept}
-    shown = network.pairs_among(inside)
+    shown = sorted(key for key in network.shared if key[0] in inside and key[1] in inside)
     graph = nx.Graph()
     graph.add_nodes_from(sorted(inside))
-    graph.add_weighted_edges_from(sorted((pair.a.pk, pair.b.pk, pair.actions) for pair in shown))
+    graph.add_weighted_edges_from((a, b, len(network.shared[a, b])) for a, b in shown)
     positions = nx.spring_layout(graph, seed=LAYOUT_SEED) if len(kept) > 1 else {kept[0].pk: (0.0, 0.0)}
     xs = [float(x) for x, _y in positions.values()]
     ys = [float(y) for _x, y in positions.values()]
@@ -203,16 +203,13 @@ def drawing(network, limit=None):
         }
         points.append(Point(node, x, y, round(5 + 2 * math.sqrt(n), 1), n, label))
     lines = []
-    for pair in shown:
-        (x1, y1), (x2, y2) = place[pair.a.pk], place[pair.b.pk]
+    for key in shown:
+        first, second = sorted((network.nodes[key[0]], network.nodes[key[1]]), key=_by_name)
+        (x1, y1), (x2, y2), actions = place[first.pk], place[second.pk], len(network.shared[key])
         title = ngettext(
-            "%(a)s – %(b)s: %(number)s shared action", "%(a)s – %(b)s: %(number)s shared actions", pair.actions
-        ) % {
-            "a": pair.a.name,
-            "b": pair.b.name,
-            "number": pair.actions,
-        }
-        lines.append(Line(x1, y1, x2, y2, min(pair.actions, 6), title))
+            "%(a)s – %(b)s: %(number)s shared action", "%(a)s – %(b)s: %(number)s shared actions", actions
+        ) % {"a": first.name, "b": second.name, "number": actions}
+        lines.append(Line(x1, y1, x2, y2, min(actions, 6), title))
     drawn_kinds = {node.kind for node in kept}
     kinds = [(kind, label) for kind, label in Organisation.Kind.choices if kind in drawn_kinds]
     return Drawing(points=points, lines=lines, kinds=kinds)

@@ -95,9 +95,16 @@ class Partnership:
 
 def partnerships(organisation_ids, *, both_in_set=True):
     """The partnerships of these organisations: {(a, b): Partnership}, a < b. With both_in_set, only the
-    pairs whose two organisations are in the set (the network of a search: its actions' memberships by
-    these organisations only, three queries whatever their number); otherwise every partner of one of them
-    (a profile's "Worked with")."""
+    pairs whose two organisations are in the set (the network of a search); otherwise every partner of one
+    of them (a profile's "Worked with")."""
+    shared, dates = shared_actions(organisation_ids, both_in_set=both_in_set)
+    return described(shared, dates)
+
+
+def shared_actions(organisation_ids, *, both_in_set=True):
+    """({(a, b): [their shared actions]}, {action: (first year, last year)}), a < b, the pairs as
+    partnerships() chooses them, without their countries: what a network's figures need. With both_in_set,
+    two queries whatever the number of organisations (their memberships only)."""
     wanted = set(organisation_ids)
     members, dates = defaultdict(set), {}
     if both_in_set:
@@ -110,12 +117,7 @@ def partnerships(organisation_ids, *, both_in_set=True):
         actions = actions_of(wanted).order_by().values_list("pk", "start_date", "end_date")
         dates = {pk: years_of(start, end) for pk, start, end in actions}
         members = members_of(list(dates))
-    countries = defaultdict(set)
-    if members:
-        rows = ExperienceCountry.objects.filter(experience__id__among=list(members)).order_by()
-        for experience_id, country in rows.values_list("experience_id", "country"):
-            countries[experience_id].add(country)
-    shared = defaultdict(list)  # (a, b) -> their actions
+    shared = defaultdict(list)
     for experience_id, ids in members.items():
         ordered = sorted(ids)
         for i, a in enumerate(ordered):
@@ -123,7 +125,20 @@ def partnerships(organisation_ids, *, both_in_set=True):
                 inside = (a in wanted) + (b in wanted)
                 if inside == 2 or (inside == 1 and not both_in_set):
                     shared[a, b].append(experience_id)
-    return {(a, b): Partnership.of(a, b, actions, dates, countries) for (a, b), actions in shared.items()}
+    return shared, dates
+
+
+def described(shared, dates, keys=None):
+    """{(a, b): Partnership} of these pairs of shared_actions() (all, or those of `keys`), with their
+    countries: one query."""
+    keys = list(shared) if keys is None else list(keys)
+    actions = {pk for key in keys for pk in shared[key]}
+    countries = defaultdict(set)
+    if actions:
+        rows = ExperienceCountry.objects.filter(experience__id__among=list(actions)).order_by()
+        for experience_id, country in rows.values_list("experience_id", "country"):
+            countries[experience_id].add(country)
+    return {(a, b): Partnership.of(a, b, shared[a, b], dates, countries) for a, b in keys}
 
 
 def worked_with(organisation):

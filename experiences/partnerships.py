@@ -10,7 +10,7 @@ not listed in the directory are shown on the action itself, never in a partnersh
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from institutions.models import Organisation
 
@@ -24,8 +24,10 @@ def memberships(*, actions=None, organisations=None):
     """(experience id, organisation id, start date, end date) of every public membership of these actions
     (experience ids) or of these organisations (ids): two queries (owners, listed participants), each
     list of ids sent as one parameter whatever its length, no ordering asked."""
-    owners = Experience.objects.filter(PUBLIC_ACTION).order_by()
-    listed = Participant.objects.filter(PUBLIC_MEMBER).order_by()
+    # Plain querysets: plain values, no translated fields, without modeltranslation's row wrapping (half
+    # the time for the 50,000 owners of the generated 10,000 organisations).
+    owners = QuerySet(Experience).filter(PUBLIC_ACTION).order_by()
+    listed = QuerySet(Participant).filter(PUBLIC_MEMBER).order_by()
     if actions is not None:
         owners, listed = owners.filter(pk__among=actions), listed.filter(experience__id__among=actions)
     if organisations is not None:

@@ -2,7 +2,7 @@ from django.urls import path
 
 from institutions.cache import cache_public_page
 
-from . import experience_views, exports, feeds, statistics_views, views
+from . import experience_views, exports, feeds, network_views, statistics_views, views
 from .limits import limit_expensive
 
 app_name = "directory"
@@ -65,6 +65,13 @@ urlpatterns = [
         cache_public_page(key=statistics_views.statistics_key)(statistics_views.statistics_csv),
         name="statistics_csv",
     ),
+    # The network of the organisation search (directory/network_views.py): expensive for a broad search.
+    path(
+        "partnerships/",
+        cache_public_page(key=network_views.canonical_network)(limit_expensive(network_views.partnerships_page)),
+        name="partnerships",
+    ),
+    path("partnerships.csv", limit_expensive(network_views.partnerships_csv), name="partnerships_csv"),
     path("downloads/<slug:dataset>.<slug:fmt>", exports.download, name="download"),
     path("organisations/<slug:slug>/", cache_public_page(key=views.no_criteria_key)(views.profile), name="profile"),
     path(

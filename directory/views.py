@@ -291,6 +291,7 @@ def search(request):
     experiences = shared_criteria(filterset, ExperienceFilter)
     ctx["links"]["experiences"] = _with_query(reverse("directory:experiences"), experiences)
     ctx["links"]["statistics"] = _with_query(reverse("directory:statistics"), experiences)
+    ctx["links"]["partnerships"] = _with_query(reverse("directory:partnerships"), filterset.querystring(sort=None))
     ctx["links"]["alerts"] = _with_query(reverse("alerts:subscribe"), filterset.querystring(sort=None))
     return render(request, "directory/search.html", ctx)
 

@@ -334,7 +334,8 @@ PUBLIC_PAGE_CACHE_TIMEOUT = envint("PUBLIC_PAGE_CACHE_TIMEOUT", 300)
 PUBLIC_MAX_AGE = envint("PUBLIC_MAX_AGE", 60)
 PUBLIC_STALE_WHILE_REVALIDATE = envint("PUBLIC_STALE_WHILE_REVALIDATE", 60)
 # The first search page's facet counts (every published organisation: a GROUP BY over every facet value) are
-# kept in the cache for the directory's generation (directory/criteria.py); FACET_COUNTS_CACHE=0 turns it off.
+# kept in the cache for the directory's generation (directory/criteria.py), and so is the network of a search
+# (directory/network.py); FACET_COUNTS_CACHE=0 turns both off.
 FACET_COUNTS_CACHE = envbool("FACET_COUNTS_CACHE", True)
 
 # Open data exports (directory/exports.py). A search matching at most EXPORT_STREAM_LIMIT rows is exported

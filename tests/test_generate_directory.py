@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
-from experiences.models import Experience, ExperienceCountry, Funding
+from experiences.models import Experience, ExperienceCountry, Funding, Participant
 from institutions.cache import generation
 from institutions.models import Competence, Organisation
 
@@ -36,6 +36,12 @@ def snapshot():
         ),
         sorted(ExperienceCountry.objects.values_list("experience__organisation__slug", "country")),
         sorted(Funding.objects.values_list("experience__organisation__slug", "donor__acronym", "amount")),
+        sorted(
+            (owner, start, slug or "", name, role)
+            for owner, start, slug, name, role in Participant.objects.values_list(
+                "experience__organisation__slug", "experience__start_date", "organisation__slug", "name", "role"
+            )
+        ),
     )
 
 
@@ -77,6 +83,10 @@ def test_data_is_realistic_and_consistent(sectors):
     over = Experience.objects.annotate(funded=Sum("fundings__amount")).filter(funded__gt=models_f("cost"))
     assert not over.exists()
     assert Funding.objects.values("donor").distinct().count() > 20
+    listed = list(Experience.objects.annotate(n=Count("participants__organisation")).values_list("n", flat=True))
+    assert max(listed) <= 3 and 1 <= sum(listed) / len(listed) <= 2.5  # 1-3 partners, some drawn twice or itself
+    assert not Participant.objects.filter(organisation=models_f("experience__organisation")).exists()
+    assert Participant.objects.filter(organisation__isnull=True).exclude(name="").exists()  # some unlisted
 
 
 def models_f(name):

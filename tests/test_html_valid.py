@@ -1,7 +1,7 @@
 """Valid HTML: the Nu Html Checker (scripts/vnu.sh, the W3C validator's engine) finds no error in the pages as
 served: the front page, a search with results and filters in force, a profile, its contact page, the print views,
-the login page, the statistics (map and charts), the experiences list, the alert pages, the join pages and the
-partner pages, in both languages."""
+the login page, the statistics (map and charts), the network of partnerships, the experiences list, the alert
+pages, the join pages and the partner pages, in both languages."""
 
 import re
 import subprocess
@@ -37,6 +37,7 @@ def public_pages(aimf):
         reverse("contact:sent", kwargs={"slug": aimf.slug}),
         reverse("directory:statistics"),  # the map and charts (inline SVG)
         reverse("directory:statistics") + "?worked_in=BF",
+        reverse("directory:partnerships") + "?country=FR",  # with a drawing: tests/test_partnerships_page.py
         reverse("directory:experiences"),
         reverse("join:start"),
         reverse("join:listing"),
@@ -103,7 +104,7 @@ def test_public_and_partner_pages_are_valid_html(client, aimf, staff_editor, tmp
             client.logout()
     status, messages = vnu(paths)
     assert status == 0, messages
-    assert len(paths) == 2 * (14 + 6 + 5 + 8)
+    assert len(paths) == 2 * (15 + 6 + 5 + 8)
 
 
 def test_the_checker_does_report_an_error(tmp_path):

@@ -5,15 +5,41 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from pypdf import PdfReader
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(scope="module")
+def demo_dump(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The sectors and the demo data (manage.py load_sectors, load_demo) as manage.py dumpdata writes them, made
+    once for the module in a transaction rolled back at once: load_demo takes seconds (each save refreshes the
+    search rows), loading its dump and refreshing the search once (demo_live) a fraction of that."""
+    from institutions.models import Sector
+
+    path = tmp_path_factory.mktemp("demo") / "demo.json"
+    with django_db_blocker.unblock(), transaction.atomic():
+        if not Sector.objects.exists():  # a transactional test emptied the database earlier in this worker
+            call_command("load_sectors", stdout=io.StringIO())
+        call_command("load_demo", stdout=io.StringIO())
+        # What the database makes itself after each transactional test empties it (post_migrate) is left out.
+        call_command(
+            "dumpdata", exclude=["contenttypes", "auth.permission", "sessions", "admin"], output=str(path),
+            stdout=io.StringIO(),
+        )  # fmt: skip
+        transaction.set_rollback(True)
+    return path
+
+
 @pytest.fixture
-def demo_live(sectors):
-    """The demo data, committed, for the live server (the module-wide `demo` lives in a transaction)."""
-    call_command("load_demo", stdout=io.StringIO())
+def demo_live(transactional_db, demo_dump):
+    """The demo data, committed, for the live server (the module-wide `demo` lives in a transaction); the
+    transactional test empties the database after it. loaddata bypasses the signals that keep the search
+    entries and facet values, so they are rebuilt as after any bulk import (manage.py refresh_search): the
+    database then holds what load_demo writes, row for row (timestamps to the millisecond, the dump's)."""
+    call_command("loaddata", str(demo_dump), stdout=io.StringIO())
+    call_command("refresh_search", force=True, stdout=io.StringIO())
 
 
 def pdf_pages(page, url):

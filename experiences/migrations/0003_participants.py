@@ -11,7 +11,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('experiences', '0002_criteria_indexes'),
-        ('institutions', '0010_import_runs'),
+        # Only the Organisation table is needed: not after the membership move (tests/test_migrations.py
+        # migrates a populated database of the time before it, participants included).
+        ('institutions', '0008_facet_bitmaps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -67,8 +67,6 @@ def test_a_deleted_experience_comes_back_whole(
         )  # fmt: skip
         assert client.post(address, data).status_code == 302
         experience.refresh_from_db()
-    Participant.objects.create(experience=experience, organisation=ouaga, role="partner")
-    Participant.objects.create(experience=experience, name="Commune de Banfora", country="BF", role="associate")
     if removed_first:
         Participant.objects.create(experience=experience, name="Removed before", role="partner").delete()
     before = snapshot(experience)

@@ -237,6 +237,7 @@ def partner_urls(aimf, experience, owner):
         "experience_add": f"{base}/experiences/new/",
         "experience": f"{base}/experiences/{experience.pk}/",
         "experience_delete": f"{base}/experiences/{experience.pk}/delete/",
+        "organisation_search": f"{base}/experiences/participants/search/?q=ouaga",
         "donor_propose": f"{base}/donors/propose/",
         "history": f"{base}/changes/",
     }

@@ -10,7 +10,7 @@ not listed in the directory are shown on the action itself, never in a partnersh
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from institutions.models import Organisation
 
@@ -33,12 +33,50 @@ def actions_of(organisation_ids):
 def memberships(actions):
     """(action id, member organisation id, start date, end date) of every public member of these public
     actions (an Experience queryset): two queries, the owners then the listed participants."""
-    owners = Experience.objects.filter(pk__in=actions.values("pk")).order_by()
+    owners = Experience.objects.using(actions.db).filter(pk__in=actions.values("pk")).order_by()
     yield from owners.values_list("pk", "organisation_id", "start_date", "end_date")
-    participants = Participant.objects.filter(PUBLIC_MEMBER, experience_id__in=actions.values("pk")).order_by()
+    participants = Participant.objects.using(actions.db).filter(PUBLIC_MEMBER, experience_id__in=actions.values("pk"))
+    participants = participants.order_by()
     yield from participants.values_list(
         "experience_id", "organisation_id", "experience__start_date", "experience__end_date"
     )
+
+
+def partners_of(organisation_ids, using="default"):
+    """{organisation id: the ids of the organisations it worked with} for these organisations (those with no
+    partner left out): what the search criterion partner_of reads (institutions/facets.py). Two queries."""
+    wanted = set(organisation_ids)
+    members = defaultdict(set)
+    if wanted:
+        for experience_id, organisation_id, _start, _end in memberships(actions_of(wanted).using(using)):
+            members[experience_id].add(organisation_id)
+    partners = defaultdict(set)
+    for ids in members.values():
+        for pk in ids & wanted:
+            partners[pk] |= ids - {pk}
+    return {pk: others for pk, others in partners.items() if others}
+
+
+def members_of(experience_id, using="default"):
+    """The ids of the public members of this action (none when it is not public). Two queries."""
+    action = Experience.objects.using(using).filter(PUBLIC_ACTION, pk=experience_id)
+    return {organisation_id for _pk, organisation_id, _start, _end in memberships(action)}
+
+
+def shared_actions(organisation_ids=None):
+    """The public actions with at least two public members (those partnerships are made of); with
+    `organisation_ids`, those that one of these organisations is a member of: an experience search's
+    partner_of."""
+    other_member = Participant.objects.filter(PUBLIC_MEMBER, experience=OuterRef("pk")).exclude(
+        organisation=OuterRef("organisation")
+    )
+    actions = Experience.objects.filter(PUBLIC_ACTION) if organisation_ids is None else actions_of(organisation_ids)
+    return actions.filter(Exists(other_member))
+
+
+def listed_participants():
+    """The participants that are public members of their action (its owner named again left out)."""
+    return Participant.objects.filter(PUBLIC_MEMBER).exclude(organisation=F("experience__organisation"))
 
 
 def years_of(start_date, end_date):

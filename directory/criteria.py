@@ -253,6 +253,13 @@ class Criteria(django_filters.FilterSet):
         organisations = Organisation.objects.using(self.queryset.db).published().filter(slug__in=slugs)
         return dict(organisations.values_list("slug", "pk"))
 
+    def derived(self, other, query):
+        """Another search (`other`, a Criteria class) of a query string made from this one's criteria: the
+        slugs of partner_of it names are the ones this search has read already."""
+        search = other(QueryDict(query))
+        search.partner_ids = self.partner_ids
+        return search
+
     def facet_pairs(self, criterion):
         """(facet, value) as FacetValue holds them for the values of a criterion in force: partner_of's slugs
         as the ids of their organisations."""
@@ -318,7 +325,7 @@ class Criteria(django_filters.FilterSet):
 def shared_criteria(filterset, other):
     """The canonical query string of `other` (a Criteria class) with the criteria of `filterset` that it
     reads too: how the organisation search and the experiences list link to each other."""
-    return other(QueryDict(filterset.querystring())).querystring()
+    return filterset.derived(other, filterset.querystring()).querystring()
 
 
 class OrganisationFilter(Criteria):

@@ -40,7 +40,8 @@ def experience_search(request):
 def canonical_experience_search(request):
     """The experiences list's URLs written one way only (a 301 otherwise), as the organisation search's."""
     page = _page_number(request.GET.get("page"))
-    query = search_query(experience_search(request), expanded_facets(request, CRITERIA), page=page if page > 1 else None)
+    expanded = expanded_facets(request, CRITERIA)
+    query = search_query(experience_search(request), expanded, page=page if page > 1 else None)
     return canonical_redirect(request, query)
 
 

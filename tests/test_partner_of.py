@@ -246,3 +246,15 @@ def test_the_search_page_adds_three_queries_for_partner_of(client, network, djan
     with django_assert_num_queries(PAGE_QUERIES + 3):
         response = client.get("/en/?country=FR&partner_of=kossa")
     assert {row.slug for row in response.context["page"].object_list} == {"fere"}
+
+
+def test_the_pages_with_the_worked_with_facet_are_valid_html(client, network, tmp_path):
+    from tests.test_html_valid import save_pages, vnu
+
+    urls = ["/{}/?partner_of=kossa&more=partner_of", "/{}/experiences/?partner_of=bana", "/{}/?country=FR"]
+    paths = []
+    for lang in ("fr", "en"):
+        paths += save_pages(client, [url.format(lang) for url in urls], tmp_path / lang)
+    assert all(b'name="partner_of"' in path.read_bytes() for path in paths)
+    status, messages = vnu(paths)
+    assert status == 0, messages

@@ -47,7 +47,9 @@ def add_partnerships():
         if i % 10 == 2:
             picked.add(hidden)
         for organisation in picked - {experience.organisation}:
-            Participant.objects.get_or_create(experience=experience, organisation=organisation, role="partner")
+            Participant.objects.get_or_create(
+                experience=experience, organisation=organisation, defaults={"role": "partner"}
+            )
         if i % 4 == 1:
             Participant.objects.create(experience=experience, name=f"Ville non listée {i}", role="partner")
 

@@ -6,7 +6,7 @@ Malformed or unknown values are dropped one by one (a bad value in a shared link
 ones).
 
 How a criterion is applied: each facet criterion (country, kind, sector, worked_in, experience_sector,
-donor, role) is "the organisation has one of these facet values", read from the FacetValue table
+donor, role, partner_of) is "the organisation has one of these facet values", read from the FacetValue table
 (institutions/facets.py keeps it in step with the data): one indexed subquery per criterion. A facet count
 ("how many organisations each value would give", a facet ignoring its own criterion) is, on PostgreSQL, an
 AND and a bit count of each value's bitmap (institutions/bitmaps.py), which also give the number of
@@ -14,6 +14,10 @@ results and the text matches meeting the facet criteria; elsewhere a GROUP BY ov
 the organisations matching every other criterion. Free text (institutions/search.py) gives the matching ids
 in relevance order; active years are an EXISTS over the experiences. The queryset searched is the
 published organisations (the bitmaps hold those and no other set).
+
+partner_of names organisations by slug, the facet values hold their ids (institutions/facets.py): the slugs
+are read into ids once per search (unknown ones dropped, as malformed values are), and the "Worked with"
+counts are given by slug, as the parameter takes them.
 """
 
 import datetime
@@ -42,6 +46,9 @@ from institutions.text import fold
 MAX_VALUES = 50  # values kept per criterion
 YEAR_MIN, YEAR_MAX = 1900, 2100
 SECTOR_CODE = re.compile(r"[0-9]{3}|[0-9]{5}")  # ASCII digits: \d also matches "١٤٠"
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # as SlugField takes them
+SLUG_LENGTH = Organisation._meta.get_field("slug").max_length
+PARTNER_OF = "partner_of"
 # A long facet (hundreds of countries, sectors or donors) shows this many values, the most frequent, until it
 # is expanded: the page stays short to read and to tab through, and the full list is one link away. A facet
 # only a few values longer is shown whole: a link to see two more values would be a waste of a click.
@@ -65,6 +72,7 @@ CRITERION_FACETS = {
     "experience_sector": ("experience_sector", "experience_sector_category"),
     "donor": ("donor",),
     "role": ("role",),
+    PARTNER_OF: (PARTNER_OF,),
 }
 FACET_CRITERION = {facet: criterion for criterion, facets in CRITERION_FACETS.items() for facet in facets}
 
@@ -102,6 +110,10 @@ def _sector(value):
     return value if SECTOR_CODE.fullmatch(value) else None
 
 
+def _slug(value):
+    return value if SLUG.fullmatch(value) else None
+
+
 def _positive_int(value):
     # isdigit() is also true for "²" or "٣", which int() refuses or reads: ASCII digits only.
     return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
@@ -112,8 +124,8 @@ class ValueListField(forms.Field):
 
     widget = forms.SelectMultiple  # reads request.GET.getlist(name)
 
-    def __init__(self, *, accept, **kwargs):
-        self.accept = accept
+    def __init__(self, *, accept, length=40, **kwargs):
+        self.accept, self.length = accept, length
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
@@ -122,7 +134,7 @@ class ValueListField(forms.Field):
             return []
         if isinstance(value, str):
             value = [value]
-        accepted = (self.accept(str(item).strip()[:40]) for item in value)
+        accepted = (self.accept(str(item).strip()[: self.length]) for item in value)
         return sorted(set(item for item in accepted if item is not None), key=str)[:MAX_VALUES]
 
 
@@ -149,8 +161,8 @@ class QueryFilter(django_filters.Filter):
     field_class = QueryField
 
 
-def _list_filter(accept, label):
-    return ValueListFilter(accept=accept, label=label)
+def _list_filter(accept, label, length=40):
+    return ValueListFilter(accept=accept, label=label, length=length)
 
 
 def _year_filter(label):
@@ -160,11 +172,11 @@ def _year_filter(label):
 # --- applying them -----------------------------------------------------------------------------------
 
 
-def criterion_q(criterion, values):
-    """Organisations having one of these values of a facet criterion."""
+def criterion_q(pairs):
+    """Organisations having one of these (facet, value) of a facet criterion (Criteria.facet_pairs)."""
     by_facet = defaultdict(list)
-    for value in values:
-        by_facet[facet_of(criterion, value)].append(str(value))
+    for facet, value in pairs:
+        by_facet[facet].append(value)
     having = Q()
     for facet, facet_values in by_facet.items():
         having |= Q(facet=facet, value__in=facet_values)
@@ -223,10 +235,48 @@ class Criteria(django_filters.FilterSet):
         if not hasattr(self.form, "cleaned_data"):
             self.form.is_valid()  # invalid fields are left out of cleaned_data, the others still apply
         data = dict(self.form.cleaned_data)
+        if data.get(PARTNER_OF):
+            data[PARTNER_OF] = [slug for slug in data[PARTNER_OF] if slug in self.partner_ids]
         start, end = data.get("active_from"), data.get("active_to")
         if start and end and start > end:
             data["active_from"], data["active_to"] = end, start
         return data
+
+    @cached_property
+    def partner_ids(self):
+        """{slug: id} of the published organisations partner_of names: one query, only when it is given."""
+        if not hasattr(self.form, "cleaned_data"):
+            self.form.is_valid()
+        slugs = self.form.cleaned_data.get(PARTNER_OF)
+        if not slugs:
+            return {}
+        organisations = Organisation.objects.using(self.queryset.db).published().filter(slug__in=slugs)
+        return dict(organisations.values_list("slug", "pk"))
+
+    def derived(self, other, query):
+        """Another search (`other`, a Criteria class) of a query string made from this one's criteria: the
+        slugs of partner_of it names are the ones this search has read already."""
+        search = other(QueryDict(query))
+        search.partner_ids = self.partner_ids
+        return search
+
+    def facet_pairs(self, criterion):
+        """(facet, value) as FacetValue holds them for the values of a criterion in force: partner_of's slugs
+        as the ids of their organisations."""
+        values = self.criteria[criterion]
+        if criterion == PARTNER_OF:
+            return [(PARTNER_OF, str(self.partner_ids[slug])) for slug in values]
+        return [(facet_of(criterion, value), str(value)) for value in values]
+
+    def by_slug(self, counts):
+        """The counts ({facet: {value: n}}) with "Worked with" by slug, as partner_of takes them, instead of
+        by organisation id (one query when it has values)."""
+        if not counts.get(PARTNER_OF):
+            return counts
+        ids = [int(pk) for pk in counts[PARTNER_OF]]
+        slugs = dict(Organisation.objects.using(self.queryset.db).filter(pk__among=ids).values_list("pk", "slug"))
+        partners = {slugs[int(pk)]: n for pk, n in counts[PARTNER_OF].items() if int(pk) in slugs}
+        return {**counts, PARTNER_OF: partners}
 
     @cached_property
     def criteria_pairs(self):
@@ -275,7 +325,7 @@ class Criteria(django_filters.FilterSet):
 def shared_criteria(filterset, other):
     """The canonical query string of `other` (a Criteria class) with the criteria of `filterset` that it
     reads too: how the organisation search and the experiences list link to each other."""
-    return other(QueryDict(filterset.querystring())).querystring()
+    return filterset.derived(other, filterset.querystring()).querystring()
 
 
 class OrganisationFilter(Criteria):
@@ -287,6 +337,7 @@ class OrganisationFilter(Criteria):
     experience_sector = _list_filter(_sector, _("Sector of an experience"))
     donor = _list_filter(_positive_int, _("Donor"))
     role = _list_filter(_role, _("Role in the action"))
+    partner_of = _list_filter(_slug, _("Worked with"), length=SLUG_LENGTH + 1)
     active_from = _year_filter(_("Active from (year)"))
     active_to = _year_filter(_("Active until (year)"))
     sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, label=_("Sort by"), empty_label=None)
@@ -329,7 +380,7 @@ class OrganisationFilter(Criteria):
         queryset = self.queryset.all()
         for criterion in CRITERION_FACETS:
             if criterion not in skip and self.criteria.get(criterion):
-                queryset = queryset.filter(criterion_q(criterion, self.criteria[criterion]))
+                queryset = queryset.filter(criterion_q(self.facet_pairs(criterion)))
         if self.years:
             queryset = queryset.filter(active_q(*self.years))
         if self.text_ids is not None:
@@ -369,8 +420,7 @@ class OrganisationFilter(Criteria):
     @cached_property
     def chosen(self):
         """PostgreSQL: {facet criterion in force: the organisations having one of its values, as a bitmap}."""
-        values = {c: [(facet_of(c, v), str(v)) for v in self.criteria[c]] for c in self.facet_criteria}
-        return bitmaps.chosen(values, self.queryset.db)
+        return bitmaps.chosen({c: self.facet_pairs(c) for c in self.facet_criteria}, self.queryset.db)
 
     @cached_property
     def _relevance_order(self):
@@ -425,12 +475,12 @@ class OrganisationFilter(Criteria):
         asked += [((criterion,), CRITERION_FACETS[criterion]) for criterion in in_force]
         asked = [(skip, facets) for skip, facets in asked if facets]
         if self.narrowing:
-            return self._counted(asked)
+            return self.by_slug(self._counted(asked))
         current = generation() if settings.FACET_COUNTS_CACHE else None
         key = f"directory:facet-counts:{self.queryset.db}:{current}"
         counts = cache_call(_cache_get, key) if current is not None else None
         if counts is None:
-            counts = self._counted(asked)
+            counts = self.by_slug(self._counted(asked))
             if current is not None:
                 cache_call(_cache_set, key, counts)
         return counts
@@ -587,6 +637,14 @@ def _facet_labels(language):
     for pk, acronym, *names in Donor.objects.values_list("pk", "acronym", "name_fr", "name_en"):
         name = in_language(names, language)
         donors[str(pk)] = f"{acronym} – {name}" if acronym and name else acronym or name
+    # "Worked with": the published organisations that have a partner (a partnership has two sides: those
+    # are the ones a count names), by slug as partner_of takes them.
+    with_partners = Organisation.objects.published().filter(
+        pk__in=FacetValue.objects.filter(facet=PARTNER_OF).values("organisation_id")
+    )
+    partners = {
+        slug: in_language(names, language) for slug, *names in with_partners.values_list("slug", "name_fr", "name_en")
+    }
     return {
         "country": by_country,
         "worked_in": by_country,
@@ -597,4 +655,5 @@ def _facet_labels(language):
         "experience_sector": sectors,
         "experience_sector_category": dict(sorted(categories.items())),
         "donor": dict(sorted(donors.items(), key=lambda pair: (fold(pair[1]), int(pair[0])))),
+        PARTNER_OF: dict(sorted(partners.items(), key=lambda pair: (fold(pair[1]), pair[0]))),
     }

@@ -4,11 +4,14 @@
 An experience-level criterion (worked_in, experience_sector, donor, role, active years) is matched by the
 experience itself: "worked in BF with donor X" lists the experiences in BF funded by X, not every
 experience of an organisation that has one in BF and another funded by X. Organisation-level criteria
-(country, kind) are the experience's organisation's. Only published organisations' experiences are listed.
+(country, kind) are the experience's organisation's. partner_of lists the actions the organisations named
+shared with another (experiences/partnerships.py): one of them a public member, and another public member.
+Only published organisations' experiences are listed.
 
 A facet count is the number of experiences the list would give with that value, the other criteria
 unchanged (a facet ignores its own criterion, as OrganisationFilter.facet_counts): one GROUP BY per facet
-over the experience's own tables, sent together as one UNION ALL query.
+over the experience's own tables, sent together as one UNION ALL query ("Worked with": the shared actions'
+owners and listed participants, added up).
 """
 
 from functools import cached_property
@@ -19,13 +22,23 @@ from django.db.models import CharField, Count, DecimalField, F, OuterRef, Q, Que
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from experiences.models import Experience, ExperienceCountry, Funding
+from experiences.models import Experience, ExperienceCountry, Funding, Participant
+from experiences.partnerships import actions_with_partners, listed_participants
 from institutions.cache import cache_call, generation
 from institutions.formatting import country_names
 from institutions.models import Organisation
 from institutions.search import ranked_ids, text_matcher
 
-from .criteria import Criteria, OrganisationFilter, _cache_get, _cache_set, facet_of, overlapping_q, shown_facets
+from .criteria import (
+    PARTNER_OF,
+    Criteria,
+    OrganisationFilter,
+    _cache_get,
+    _cache_set,
+    facet_of,
+    overlapping_q,
+    shown_facets,
+)
 
 # Free text is checked on every experience of the organisations whose document matches it, in Python: a word
 # found in more experiences than this (about 2 s of work at 10,000 organisations) is refused with a notice
@@ -53,6 +66,7 @@ FACETS = {
     "role": {"role": (Experience, "role")},
 }
 FACET_CRITERION = {facet: criterion for criterion, facets in FACETS.items() for facet in facets}
+FACET_CRITERION[PARTNER_OF] = PARTNER_OF  # counted over the members of the shared actions (_partner_counts)
 
 
 def published_experiences():
@@ -88,6 +102,7 @@ class ExperienceFilter(Criteria):
     experience_sector = OrganisationFilter.base_filters["experience_sector"]
     donor = OrganisationFilter.base_filters["donor"]
     role = OrganisationFilter.base_filters["role"]
+    partner_of = OrganisationFilter.base_filters["partner_of"]
     active_from = OrganisationFilter.base_filters["active_from"]
     active_to = OrganisationFilter.base_filters["active_to"]
     sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, label=_("Sort by"), empty_label=None)
@@ -133,6 +148,9 @@ class ExperienceFilter(Criteria):
         for criterion in FACETS:
             if criterion != skip and self.criteria.get(criterion):
                 queryset = queryset.filter(criterion_q(criterion, self.criteria[criterion]))
+        if skip != PARTNER_OF and self.criteria.get(PARTNER_OF):
+            ids = [self.partner_ids[slug] for slug in self.criteria[PARTNER_OF]]
+            queryset = queryset.filter(pk__in=actions_with_partners(ids).values("pk"))
         start, end = self.criteria.get("active_from"), self.criteria.get("active_to")
         if start or end:
             queryset = queryset.filter(overlapping_q(start, end))
@@ -165,13 +183,14 @@ class ExperienceFilter(Criteria):
         with it, the other criteria unchanged. One query; without any criterion (the list's first page) kept
         in the cache for the directory's generation (settings.FACET_COUNTS_CACHE), as the organisations'."""
         years = self.criteria.get("active_from") or self.criteria.get("active_to")
-        if any(self.criteria.get(criterion) for criterion in FACETS) or years or self.text_ids is not None:
-            return self._facet_counts()
+        in_force = any(self.criteria.get(criterion) for criterion in FACET_CRITERION.values())
+        if in_force or years or self.text_ids is not None:
+            return self.by_slug(self._facet_counts())
         current = generation() if settings.FACET_COUNTS_CACHE else None
         key = f"directory:experience-facet-counts:{self.queryset.db}:{current}"
         counts = cache_call(_cache_get, key) if current is not None else None
         if counts is None:
-            counts = self._facet_counts()
+            counts = self.by_slug(self._facet_counts())
             if current is not None:
                 cache_call(_cache_set, key, counts)
         return counts
@@ -188,11 +207,28 @@ class ExperienceFilter(Criteria):
                 rows = rows.annotate(facet=Value(facet, output_field=CharField()), facet_value=Cast(path, CharField()))
                 rows = rows.values_list("facet", "facet_value").annotate(n=Count(experience, distinct=True))
                 parts.append(rows.order_by())
+        parts += self._partner_counts()
         counts = {}
         for facet, value, n in parts[0].union(*parts[1:], all=True).order_by():
             if value:
-                counts.setdefault(facet, {})[value] = n
+                counts.setdefault(facet, {})[value] = counts.get(facet, {}).get(value, 0) + n
         return counts
+
+    def _partner_counts(self):
+        """"Worked with": the shared actions among the listed experiences, by member (organisation id), in two
+        parts to add up: by owner, by listed participant."""
+        shared = self.narrowed(skip=PARTNER_OF).filter(pk__in=actions_with_partners().values("pk"))
+        shared = shared.order_by().values("pk")
+        owners = QuerySet(Experience).filter(pk__in=shared)
+        participants = QuerySet(Participant).filter(pk__in=listed_participants().values("pk"), experience__in=shared)
+        parts = []
+        for rows, experience in ((owners, "pk"), (participants, "experience_id")):
+            rows = rows.annotate(
+                facet=Value(PARTNER_OF, output_field=CharField()), facet_value=Cast("organisation_id", CharField())
+            )
+            rows = rows.values_list("facet", "facet_value").annotate(n=Count(experience, distinct=True))
+            parts.append(rows.order_by())
+        return parts
 
     def facets(self, expanded=()):
         """{facet: FacetValues}: the values to show with their counts (criteria.shown_facets)."""

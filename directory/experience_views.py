@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from experiences.models import Experience
 
 from .criteria import OrganisationFilter, in_language, shared_criteria
-from .experience_criteria import FACETS, SORT_CHOICES, ExperienceFilter
+from .experience_criteria import FACET_CRITERION, SORT_CHOICES, ExperienceFilter
 from .views import (
     _page_number,
     _with_query,
@@ -29,6 +29,9 @@ LINKED_VIEWS = ["experiences_print", "experiences_feed_rss", "experiences_feed_a
                 "experiences_xlsx", "experiences_json"]  # fmt: skip
 
 
+CRITERIA = set(FACET_CRITERION.values())  # the facet criteria of the experiences list
+
+
 def experience_search(request):
     """THE filtered experiences from request.GET: the list, its print view, feeds and exports share it."""
     return ExperienceFilter(request.GET)
@@ -37,7 +40,8 @@ def experience_search(request):
 def canonical_experience_search(request):
     """The experiences list's URLs written one way only (a 301 otherwise), as the organisation search's."""
     page = _page_number(request.GET.get("page"))
-    query = search_query(experience_search(request), expanded_facets(request, FACETS), page=page if page > 1 else None)
+    expanded = expanded_facets(request, CRITERIA)
+    query = search_query(experience_search(request), expanded, page=page if page > 1 else None)
     return canonical_redirect(request, query)
 
 
@@ -83,7 +87,7 @@ def experience_list_rows(ids):
 
 def experiences(request):
     filterset = experience_search(request)
-    expanded = expanded_facets(request, FACETS)
+    expanded = expanded_facets(request, CRITERIA)
     here = reverse("directory:experiences")
     facets = filterset.facets(expanded)
     query = filterset.querystring()

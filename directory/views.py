@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponsePermanentRedirect, QueryDict
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext
@@ -227,7 +227,7 @@ def active_filters(here, filterset, expanded):
         if name in ("q", "sort"):
             continue
         shown = labels[facet_of(name, value)].get(value, value) if name in CRITERION_FACETS else value
-        without = OrganisationFilter(QueryDict(urlencode([other for other in pairs if other != pair])))
+        without = filterset.derived(OrganisationFilter, urlencode([other for other in pairs if other != pair]))
         url = _with_query(here, search_query(without, expanded))
         chips.append({"pair": pair, "name": filterset.filters[name].label, "value": shown, "url": url})
     return chips

@@ -10,7 +10,7 @@ not listed in the directory are shown on the action itself, never in a partnersh
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from institutions.models import Organisation
 
@@ -23,14 +23,15 @@ PUBLIC_MEMBER = Q(organisation__published=True, experience__organisation__publis
 SHOWN_PARTICIPANT = Q(organisation__isnull=True) | Q(organisation__published=True)
 
 
-def memberships(*, actions=None, organisations=None):
+def memberships(*, actions=None, organisations=None, using=None):
     """(experience id, organisation id, start date, end date) of every public membership of these actions
     (experience ids) or of these organisations (ids): two queries (owners, listed participants), each
-    list of ids sent as one parameter whatever its length, no ordering asked."""
+    list of ids sent as one parameter whatever its length, no ordering asked; on the database `using`
+    (the one a signal's save writes to), else the default."""
     # Plain querysets: plain values, no translated fields, without modeltranslation's row wrapping (half
     # the time for the 50,000 owners of the generated 10,000 organisations).
-    owners = QuerySet(Experience).filter(PUBLIC_ACTION).order_by()
-    listed = QuerySet(Participant).filter(PUBLIC_MEMBER).order_by()
+    owners = QuerySet(Experience, using=using).filter(PUBLIC_ACTION).order_by()
+    listed = QuerySet(Participant, using=using).filter(PUBLIC_MEMBER).order_by()
     if actions is not None:
         owners, listed = owners.filter(pk__among=actions), listed.filter(experience__id__among=actions)
     if organisations is not None:
@@ -173,3 +174,40 @@ def actions_as_partner(organisation):
         .select_related("experience__organisation")
         .order_by("-experience__start_date", "experience_id")
     )
+
+
+def partners_of(organisation_ids, using=None):
+    """{organisation id: the ids of the organisations it worked with} for these organisations (those with no
+    partner left out): what the search criterion partner_of reads (institutions/facets.py)."""
+    wanted = set(organisation_ids)
+    members = defaultdict(set)
+    if wanted:
+        actions = list(actions_of(wanted).using(using).order_by().values_list("pk", flat=True))
+        for experience_id, organisation_id, _start, _end in memberships(actions=actions, using=using):
+            members[experience_id].add(organisation_id)
+    partners = defaultdict(set)
+    for ids in members.values():
+        for pk in ids & wanted:
+            partners[pk] |= ids - {pk}
+    return {pk: others for pk, others in partners.items() if others}
+
+
+def members_of_action(experience_id, using=None):
+    """The ids of the public members of this action (none when it is not public). Two queries."""
+    return {organisation_id for _pk, organisation_id, _start, _end in memberships(actions=[experience_id], using=using)}
+
+
+def actions_with_partners(organisation_ids=None):
+    """The public actions with at least two public members (those partnerships are made of); with
+    `organisation_ids`, those that one of these organisations is a member of: an experience search's
+    partner_of."""
+    other_member = Participant.objects.filter(PUBLIC_MEMBER, experience=OuterRef("pk")).exclude(
+        organisation=OuterRef("organisation")
+    )
+    actions = Experience.objects.filter(PUBLIC_ACTION) if organisation_ids is None else actions_of(organisation_ids)
+    return actions.filter(Exists(other_member))
+
+
+def listed_participants():
+    """The participants that are public members of their action (its owner named again left out)."""
+    return Participant.objects.filter(PUBLIC_MEMBER).exclude(organisation=F("experience__organisation"))

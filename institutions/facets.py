@@ -2,25 +2,32 @@
 
 A facet value says "this organisation has this value for this criterion": its country, its kind, the
 sectors and categories of its competences, the countries, sectors, categories, donors and roles of its
-experiences. `facet_values()` is the one place that says where each one comes from; the search criteria and
-their counts (directory/criteria.py) read only the FacetValue table.
+experiences, and the organisations it worked with ("partner_of" = the partner's id, as
+experiences/partnerships.py defines partners: an id fits the column where a slug may not, and stays the same
+when a slug changes). `facet_values()` is the one place that says where each one comes from; the search
+criteria and their counts (directory/criteria.py) read only the FacetValue table.
 
 When data changes, the organisations concerned get their values re-read at once, in the same transaction
 as the change (so a search never sees an experience without its countries, and a rolled-back edit leaves
-nothing behind): model signals, below. Writes that send no signals (bulk_create, QuerySet.update: the
-import and generate_directory) call `refresh_facet_values()` themselves, `rebuild_facet_values()` for all.
+nothing behind): model signals, below. A partnership has two sides: a change to an action's participants,
+to its owner, or to whether an organisation is published re-reads every member of the actions concerned.
+Writes that send no signals (bulk_create, QuerySet.update: the import and generate_directory) call
+`refresh_facet_values()` themselves (with the partners of the organisations whose publication or actions
+they change), `rebuild_facet_values()` for all.
 On PostgreSQL the values' bitmaps (institutions/bitmaps.py) change with them, in the same transaction.
 """
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from experiences.models import Experience, ExperienceCountry, Funding
+from experiences.models import Experience, ExperienceCountry, Funding, Participant
+from experiences.partnerships import members_of_action, partners_of
 
 from .bitmaps import rebuild_bitmaps, update_bitmaps
 from .models import Competence, FacetValue, Organisation, Sector
 
+PARTNER_OF = "partner_of"
 BATCH = 2000  # organisations re-read at once by a full rebuild (memory stays flat at any size)
 
 
@@ -29,8 +36,10 @@ def facet_values(organisations):
     every one has ("published", "yes"), so the published organisations are a set of their own."""
     of_experience = {"experience__organisation__in": organisations}
     found = set()
+    ids = []
     for pk, country, kind in organisations.values_list("pk", "country", "kind"):
         found |= {(pk, FacetValue.PUBLISHED, "yes"), (pk, "country", country), (pk, "kind", kind)}
+        ids.append(pk)
     for pk, code, category in Competence.objects.filter(organisation__in=organisations).values_list(
         "organisation_id", "sector__code", "sector__category__code"
     ):
@@ -47,6 +56,8 @@ def facet_values(organisations):
         found |= {(pk, "experience_sector", code), (pk, "experience_sector_category", category)}
     for pk, donor in Funding.objects.filter(**of_experience).values_list("experience__organisation_id", "donor_id"):
         found.add((pk, "donor", str(donor)))
+    for pk, partners in partners_of(ids, organisations.db).items():
+        found |= {(pk, PARTNER_OF, str(partner)) for partner in partners}
     return {row for row in found if row[2]}
 
 
@@ -89,6 +100,7 @@ OWNER = {
     Experience: "organisation_id",
     ExperienceCountry: "experience__organisation_id",
     Funding: "experience__organisation_id",
+    Participant: "organisation_id",
 }
 
 
@@ -98,9 +110,25 @@ def _owners(model, pks, using):
 
 def _remember_owner(sender, instance, raw=False, using=None, **kwargs):
     """pre_save: an update may move a row to another organisation (an experience in the admin), which loses
-    the values it had there."""
-    if not raw and not instance._state.adding and sender is not Organisation:
-        instance._facet_owners_before = _owners(sender, [instance.pk], using)
+    the values it had there; an experience moved, or an organisation published or withdrawn, changes the
+    partners of those it was a member with."""
+    if raw or instance._state.adding:
+        return
+    if sender is Organisation:
+        was_published = Organisation._base_manager.using(using).filter(pk=instance.pk, published=True).exists()
+        if was_published != instance.published:
+            instance._facet_partners_before = _partners(instance.pk, using)
+        return
+    if sender is Participant:  # its organisation, and its action's members if it moved to another action
+        rows = Participant._base_manager.using(using).filter(pk=instance.pk)
+        organisation, experience = rows.values_list("organisation_id", "experience_id").first() or (None, None)
+        instance._facet_owners_before = {organisation}
+        if experience != instance.experience_id:
+            instance._facet_partners_before = _members(experience, using)
+        return
+    instance._facet_owners_before = _owners(sender, [instance.pk], using)
+    if sender is Experience and instance._facet_owners_before != {instance.organisation_id}:
+        instance._facet_partners_before = _members(instance.pk, using)
 
 
 def _row_changed(sender, instance, using=None, raw=False, origin=None, **kwargs):
@@ -108,14 +136,43 @@ def _row_changed(sender, instance, using=None, raw=False, origin=None, **kwargs)
         return  # fixtures: loaddata callers refresh afterwards (refresh_search)
     if origin is not None and _deleted_with_its_owner(sender, origin):
         return
+    # Partnerships have two sides: those who were partners before the change (remembered by pre_save or
+    # pre_delete when the change may alter them) and those who are after it.
+    partners = instance.__dict__.pop("_facet_partners_before", None)
     if sender is Organisation:
         owners = {instance.pk}
+        if partners is not None:  # published or withdrawn: its partners gain or lose it
+            owners |= _partners(instance.pk, using)
+    elif sender is Participant:  # every member of the action, the participant among them
+        listed = {instance.organisation_id} | instance.__dict__.get("_facet_owners_before", set())
+        owners = listed | _members(instance.experience_id, using) if listed - {None} else set()
     elif hasattr(instance, "organisation_id"):
         owners = {instance.organisation_id}
+        if partners is not None:  # an experience moved to another organisation, or deleted
+            owners |= _members(instance.pk, using)
     else:  # an experience's country or funding
         owners = _owners(Experience, [instance.experience_id], using)
-    owners |= instance.__dict__.pop("_facet_owners_before", set())
+    owners |= instance.__dict__.pop("_facet_owners_before", set()) | (partners or set())
     refresh_facet_values(owners - {None}, using)
+
+
+def _partners(organisation_id, using):
+    return partners_of([organisation_id], using).get(organisation_id, set())
+
+
+def _members(experience_id, using):
+    return members_of_action(experience_id, using)
+
+
+def _remember_members(sender, instance, using=None, origin=None, **kwargs):
+    """pre_delete: an organisation or an action deleted (with its participants, in cascade) leaves its
+    partners, or its other members, with a partnership fewer: they are re-read after the deletion."""
+    if origin is not None and _deleted_with_its_owner(sender, origin):
+        return
+    if sender is Organisation:
+        instance._facet_partners_before = _partners(instance.pk, using)
+    else:
+        instance._facet_partners_before = _members(instance.pk, using)
 
 
 def _deleted_with_its_owner(sender, origin):
@@ -154,5 +211,7 @@ def connect_signals():
         pre_save.connect(_remember_owner, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(_row_changed, sender=model, dispatch_uid=f"{uid}-save")
         post_delete.connect(_row_changed, sender=model, dispatch_uid=f"{uid}-delete")
+    for model in (Organisation, Experience):
+        pre_delete.connect(_remember_members, sender=model, dispatch_uid=f"facet-values-{model.__name__}-members")
     m2m_changed.connect(_sectors_changed, sender=Experience.sectors.through, dispatch_uid="facet-values-sectors")
     post_save.connect(_sector_saved, sender=Sector, dispatch_uid="facet-values-sector")

@@ -54,6 +54,8 @@ NASTY = [
     "140",
     "1403",
     "coordinator",
+    "aimf",  # a slug (partner_of)
+    "k" * 121,  # one character longer than a slug may be
     "relevance",
     "-experiences",
     "2010",

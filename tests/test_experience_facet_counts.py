@@ -3,7 +3,7 @@ count is the number of experiences the list gives with that value, and the list 
 agree on the organisations the experience-level criteria select."""
 
 import pytest
-from demo_criteria import criteria, demo_values
+from demo_criteria import add_partnerships, criteria, demo_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +16,10 @@ examples = settings(max_examples=15, deadline=None, suppress_health_check=[Healt
 
 @pytest.fixture
 def values(demo):
-    return demo_values()
+    add_partnerships()  # partner_of mixed with the other criteria
+    values = demo_values()
+    assert len(values["partner_of"]) > 5  # most of the demo's organisations have a partner
+    return values
 
 
 def results(client, lang, params):

@@ -263,8 +263,8 @@ def many(directory):
 def test_the_list_takes_a_fixed_number_of_queries(client, many, params, django_assert_max_num_queries):
     """Guards against N+1: a page of 20 rows with every detail, its facets and its count in 9 queries (the
     rows: 1 for the page's ids, 6 for their values, participants included; 1 for the count, 1 for all the
-    facets); the sector and donor labels are read once per generation."""
-    with django_assert_max_num_queries(9 + 2):
+    facets); the sector, donor and partner labels are read once per generation."""
+    with django_assert_max_num_queries(9 + 3):
         response = page(client, "en", params)
     assert len(response.context["page"].object_list) == 20
 

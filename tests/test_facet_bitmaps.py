@@ -3,13 +3,14 @@ values say after every kind of edit, and the counts they give equal the GROUP BY
 databases, for random criteria."""
 
 import pytest
+from demo_criteria import add_partnerships, partner_slugs
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory.criteria import CRITERION_FACETS, FACET_CRITERION, OrganisationFilter
-from experiences.models import Experience, ExperienceCountry, Funding
+from directory.criteria import CRITERION_FACETS, FACET_CRITERION, PARTNER_OF, OrganisationFilter
+from experiences.models import Experience, ExperienceCountry, Funding, Participant
 from institutions import bitmaps
 from institutions.bitmaps import CHUNK, counts, mismatches, to_bitmap, update_bitmaps
 from institutions.models import Competence, FacetBitmap, FacetValue, Organisation, Sector, SectorCategory
@@ -42,6 +43,13 @@ def edits(d):
             lyon, sectors=["14030"], countries=["ML", "NE"], fundings=[(d["ec"], 1000)], role="associate"
         ),
     )
+    yield (
+        "participant added",
+        lambda: Participant.objects.create(
+            experience=Experience.objects.filter(organisation=aimf).first(), organisation=lyon, role="partner"
+        ),
+    )
+    yield "participant removed", lambda: Participant.objects.filter(organisation=lyon).delete()
     yield (
         "experience moved",
         lambda: _set(Experience.objects.filter(organisation=aimf).first(), organisation=benin).save(),
@@ -95,10 +103,13 @@ WORDS = ["", "eau", "water", "Burkina", "formation"]
 
 @pytest.fixture
 def values(demo):
+    add_partnerships()
     found = {criterion: set() for criterion in CRITERION_FACETS}
     for facet, value in FacetValue.objects.filter(facet__in=FACET_CRITERION).values_list("facet", "value").distinct():
         found[FACET_CRITERION[facet]].add(value)
     found["country"].add("IS")
+    found[PARTNER_OF] = set(partner_slugs())  # the facet values hold ids; the criterion takes slugs
+    assert len(found[PARTNER_OF]) > 5  # most of the demo's organisations have a partner
     return {criterion: sorted(v) for criterion, v in found.items()}
 
 

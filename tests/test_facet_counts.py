@@ -2,10 +2,11 @@
 on the demo data, on whichever database the suite runs (directory/criteria.py)."""
 
 import pytest
+from demo_criteria import add_partnerships, partner_slugs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory.criteria import CRITERION_FACETS, FACET_CRITERION
+from directory.criteria import CRITERION_FACETS, FACET_CRITERION, PARTNER_OF
 from institutions.models import FacetValue
 
 WORDS = ["", "eau", "water", "AIMF", "Burkina", "formation", "municipality"]
@@ -13,12 +14,16 @@ WORDS = ["", "eau", "water", "AIMF", "Burkina", "formation", "municipality"]
 
 @pytest.fixture
 def values(demo):
-    """{criterion: the values the demo data has, plus one nobody has}."""
+    """{criterion: the values the demo data has, plus one nobody has}; with partnerships, so that partner_of
+    is mixed with the other criteria."""
+    add_partnerships()
     found = {criterion: set() for criterion in CRITERION_FACETS}
     for facet, value in FacetValue.objects.filter(facet__in=FACET_CRITERION).values_list("facet", "value").distinct():
         found[FACET_CRITERION[facet]].add(value)
     found["country"].add("IS")
     found["sector"].add("99999")
+    found[PARTNER_OF] = set(partner_slugs())  # the facet values hold ids; the criterion takes slugs
+    assert len(found[PARTNER_OF]) > 5  # most of the demo's organisations have a partner
     return {criterion: sorted(v) for criterion, v in found.items()}
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 CRITERIA = [
     "q", "country", "kind", "sector", "worked_in", "experience_sector", "donor", "role",
-    "active_from", "active_to", "sort", "page",
+    "partner_of", "active_from", "active_to", "sort", "page",
 ]  # fmt: skip
 EXAMPLES = 50
 

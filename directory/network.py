@@ -32,7 +32,8 @@ from .views import profile_url_maker
 NODE_LIMIT = 60  # organisations drawn
 TABLE_LIMIT = 200  # pairs listed on the page
 WIDTH, HEIGHT, MARGIN = 800, 600, 30  # the drawing's viewBox, in its own units
-LAYOUT_SEED = 20  # spring_layout's seed: the same data gives the same drawing
+LAYOUT_SEED = 20  # the layout's seed: the same data gives the same drawing
+SHORT_NAME = 24  # letters of a name written beside its node (the whole name is its link's)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,14 @@ class Node:
     kind: str
     kind_label: str
     url: str
+    acronym: str = ""
+
+    @property
+    def short_name(self):
+        """What the drawing writes beside the node: its acronym, else its name cut to SHORT_NAME letters."""
+        if self.acronym:
+            return self.acronym
+        return self.name if len(self.name) <= SHORT_NAME else self.name[: SHORT_NAME - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -107,10 +116,13 @@ def network(filterset, language):
     kinds = dict(Organisation.Kind.choices)
     url_of = profile_url_maker()
     nodes = {}
-    rows = Organisation.objects.filter(pk__among=members).values_list("pk", "slug", "name_fr", "name_en", "kind")
-    for pk, slug, name_fr, name_en, kind in rows:
+    rows = Organisation.objects.filter(pk__among=members).values_list(
+        "pk", "slug", "name_fr", "name_en", "kind", "acronym"
+    )
+    for pk, slug, name_fr, name_en, kind, acronym in rows:
         label = str(kinds.get(kind, kind))
-        nodes[pk] = Node(pk, slug, in_language((name_fr, name_en), language), kind, label, url_of(slug))
+        name = in_language((name_fr, name_en), language)
+        nodes[pk] = Node(pk, slug, name, kind, label, url_of(slug), acronym)
     return Network(shared, dates, nodes, len(ids), language)
 
 
@@ -129,6 +141,15 @@ class Point:
     r: float
     partners: int
     label: str  # the link's accessible name
+
+    @property
+    def text_x(self):
+        """Where its short name starts (or ends, in the drawing's right quarter): beside the circle."""
+        return round(self.x - self.r - 3 if self.text_anchor == "end" else self.x + self.r + 3, 1)
+
+    @property
+    def text_anchor(self):
+        return "end" if self.x > WIDTH * 0.75 else "start"
 
 
 @dataclass(frozen=True)
@@ -178,7 +199,13 @@ def drawing(network, limit=None):
     graph = nx.Graph()
     graph.add_nodes_from(sorted(inside))
     graph.add_weighted_edges_from((a, b, len(network.shared[a, b])) for a, b in shown)
-    positions = nx.spring_layout(graph, seed=LAYOUT_SEED) if len(kept) > 1 else {kept[0].pk: (0.0, 0.0)}
+    # ForceAtlas2 with strong gravity keeps separate groups of partners near the centre, where a spring
+    # layout pushes them to the corners and leaves most of the drawing empty.
+    positions = (
+        nx.forceatlas2_layout(graph, seed=LAYOUT_SEED, strong_gravity=True, weight="weight")
+        if len(kept) > 1
+        else {kept[0].pk: (0.0, 0.0)}
+    )
     xs = [float(x) for x, _y in positions.values()]
     ys = [float(y) for _x, y in positions.values()]
 

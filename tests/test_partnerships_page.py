@@ -13,6 +13,7 @@ from factories import add_experience
 
 from directory import network as network_module
 from directory.criteria import OrganisationFilter
+from directory.network import SHORT_NAME
 from experiences.models import Participant
 from experiences.partnerships import partnerships
 from institutions.models import Organisation
@@ -174,6 +175,32 @@ def test_the_drawing_links_each_node_to_its_profile_with_a_name_and_its_kind(cli
     assert widths["City of Lyon – City of Ouagadougou"] == 2  # as wide as their shared actions
     legend = html[html.index('class="network-legend"') :]
     assert "Regional authority" in legend and "Municipality" in legend
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_drawing_writes_its_numbers_with_a_point_and_names_its_nodes(client, web, lang):
+    """SVG coordinates are numbers with a point in every language: a French "9,0" draws nothing. Beside
+    each circle, its acronym or its name cut short."""
+    web["cites"].acronym = "CUF"
+    web["cites"].save()
+    html = page(client, lang).content.decode()
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    numbers = re.findall(r'\b(?:cx|cy|r|x|y|x1|y1|x2|y2|stroke-width)="([^"]*)"', svg)
+    assert numbers and all(re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", number) for number in numbers), numbers
+    names = re.findall(r'<text [^>]*aria-hidden="true">([^<]*)</text>', svg)
+    assert "CUF" in names and "Cités Unies" not in names  # the acronym stands for the name
+    assert len(names) == len(re.findall("<circle ", svg))
+
+
+def test_a_long_name_is_cut_beside_its_node_and_whole_in_its_link(client, web):
+    name = "Communauté d'agglomération du Grand Lyon et des communes voisines"
+    web["lyon"].name_fr = web["lyon"].name_en = name
+    web["lyon"].save()
+    html = page(client).content.decode()
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert f">{name[: SHORT_NAME - 1]}…</text>" in svg.replace("&#x27;", "'")
+    assert f'aria-hidden="true">{name[:SHORT_NAME]}' not in svg.replace("&#x27;", "'")
+    assert "aria-label=\"Communauté d&#x27;agglomération du Grand Lyon et des communes voisines (" in svg
 
 
 def test_the_drawing_is_the_same_for_the_same_data(client, web):

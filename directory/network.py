@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import ngettext
 
-from experiences.partnerships import described, shared_actions
+from experiences.partnerships import actions_by_pair, described
 from institutions.cache import cache_call, generation
 from institutions.formatting import country_names
 from institutions.models import Organisation
@@ -111,7 +111,7 @@ class Network:
 def network(filterset, language):
     """The network of the organisations this OrganisationFilter selects, names in `language`."""
     ids = filterset.matching_ids()
-    shared, dates = shared_actions(ids)
+    shared, dates = actions_by_pair(ids)
     members = {pk for pair in shared for pk in pair}
     kinds = dict(Organisation.Kind.choices)
     url_of = profile_url_maker()
@@ -176,10 +176,10 @@ def drawn_nodes(shared, nodes, limit):
     most shared actions, then by name): those the drawing shows; and every organisation's number of
     partners."""
     partners, actions = Counter(), Counter()
-    for (a, b), shared_actions_ in shared.items():
+    for (a, b), pair_actions in shared.items():
         for pk in (a, b):
             partners[pk] += 1
-            actions[pk] += len(shared_actions_)
+            actions[pk] += len(pair_actions)
     ranked = heapq.nsmallest(
         limit, nodes.values(), key=lambda node: (-partners[node.pk], -actions[node.pk], *_by_name(node))
     )

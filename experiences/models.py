@@ -222,7 +222,7 @@ class Participant(models.Model):
     )
     country = CountryField(_("country"), blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=Organisation.Kind.choices, blank=True)
-    role = models.CharField(_("role in the action"), max_length=20, choices=Experience.Role.choices)
+    role = models.CharField(_("role of this participant"), max_length=20, choices=Experience.Role.choices)
 
     class Meta:
         ordering = ["experience", "id"]

@@ -41,10 +41,11 @@ def memberships(*, actions=None, organisations=None, using=None):
     yield from listed.values_list("experience_id", "organisation_id", "experience__start_date", "experience__end_date")
 
 
-def members_of(experience_ids):
-    """{experience id: {organisation ids of its public members}} for the given public experiences."""
+def members_of(experience_ids, using=None):
+    """{experience id: {organisation ids of its public members}} for the given experiences (those not public
+    left out): two queries."""
     members = defaultdict(set)
-    for experience_id, organisation_id, _start, _end in memberships(actions=list(experience_ids)):
+    for experience_id, organisation_id, _start, _end in memberships(actions=list(experience_ids), using=using):
         members[experience_id].add(organisation_id)
     return members
 
@@ -103,14 +104,14 @@ def partnerships(organisation_ids, *, both_in_set=True):
     """The partnerships of these organisations: {(a, b): Partnership}, a < b. With both_in_set, only the
     pairs whose two organisations are in the set (the network of a search); otherwise every partner of one
     of them (a profile's "Worked with")."""
-    shared, dates = shared_actions(organisation_ids, both_in_set=both_in_set)
+    shared, dates = actions_by_pair(organisation_ids, both_in_set=both_in_set)
     return described(shared, dates)
 
 
-def shared_actions(organisation_ids, *, both_in_set=True):
+def actions_by_pair(organisation_ids, *, both_in_set=True, using=None):
     """({(a, b): [their shared actions]}, {action: (first year, last year)}), a < b, the pairs as
     partnerships() chooses them, without their countries: what a network's figures need. With both_in_set,
-    two queries whatever the number of organisations (their memberships only)."""
+    two queries whatever the number of organisations (their memberships only); otherwise three."""
     wanted = set(organisation_ids)
     members, dates = defaultdict(set), {}
     if both_in_set:
@@ -120,9 +121,9 @@ def shared_actions(organisation_ids, *, both_in_set=True):
         members = {pk: ids for pk, ids in members.items() if len(ids) > 1}  # the others pair nobody
         dates = {pk: years_of(*dates[pk]) for pk in members}
     else:
-        actions = actions_of(wanted).order_by().values_list("pk", "start_date", "end_date")
+        actions = actions_of(wanted).using(using).order_by().values_list("pk", "start_date", "end_date")
         dates = {pk: years_of(start, end) for pk, start, end in actions}
-        members = members_of(list(dates))
+        members = members_of(dates, using)
     shared = defaultdict(list)
     for experience_id, ids in members.items():
         ordered = sorted(ids)
@@ -135,7 +136,7 @@ def shared_actions(organisation_ids, *, both_in_set=True):
 
 
 def described(shared, dates, keys=None):
-    """{(a, b): Partnership} of these pairs of shared_actions() (all, or those of `keys`), with their
+    """{(a, b): Partnership} of these pairs of actions_by_pair() (all, or those of `keys`), with their
     countries: one query."""
     keys = list(shared) if keys is None else list(keys)
     actions = {pk for key in keys for pk in shared[key]}
@@ -150,7 +151,7 @@ def described(shared, dates, keys=None):
 def worked_with(organisation):
     """A profile's "Worked with": [(partner organisation, number of shared actions, first year, last
     year)], the most shared actions first, then by name. Their countries are not read."""
-    shared, dates = shared_actions([organisation.pk], both_in_set=False)
+    shared, dates = actions_by_pair([organisation.pk], both_in_set=False)
     other = {(b if a == organisation.pk else a): actions for (a, b), actions in shared.items()}
     partners = Organisation.objects.published().in_bulk(list(other))
     rows = [
@@ -180,21 +181,14 @@ def partners_of(organisation_ids, using=None):
     """{organisation id: the ids of the organisations it worked with} for these organisations (those with no
     partner left out): what the search criterion partner_of reads (institutions/facets.py)."""
     wanted = set(organisation_ids)
-    members = defaultdict(set)
-    if wanted:
-        actions = list(actions_of(wanted).using(using).order_by().values_list("pk", flat=True))
-        for experience_id, organisation_id, _start, _end in memberships(actions=actions, using=using):
-            members[experience_id].add(organisation_id)
     partners = defaultdict(set)
-    for ids in members.values():
-        for pk in ids & wanted:
-            partners[pk] |= ids - {pk}
-    return {pk: others for pk, others in partners.items() if others}
-
-
-def members_of_action(experience_id, using=None):
-    """The ids of the public members of this action (none when it is not public). Two queries."""
-    return {organisation_id for _pk, organisation_id, _start, _end in memberships(actions=[experience_id], using=using)}
+    if wanted:
+        for a, b in actions_by_pair(wanted, both_in_set=False, using=using)[0]:
+            if a in wanted:
+                partners[a].add(b)
+            if b in wanted:
+                partners[b].add(a)
+    return partners
 
 
 def actions_with_partners(organisation_ids=None):

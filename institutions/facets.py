@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from experiences.models import Experience, ExperienceCountry, Funding, Participant
-from experiences.partnerships import members_of_action, partners_of
+from experiences.partnerships import members_of, partners_of
 
 from .bitmaps import rebuild_bitmaps, update_bitmaps
 from .models import Competence, FacetValue, Organisation, Sector
@@ -161,7 +161,7 @@ def _partners(organisation_id, using):
 
 
 def _members(experience_id, using):
-    return members_of_action(experience_id, using)
+    return members_of([experience_id], using).get(experience_id, set())
 
 
 def _remember_members(sender, instance, using=None, origin=None, **kwargs):

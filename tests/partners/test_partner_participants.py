@@ -222,6 +222,22 @@ def test_the_form_shows_the_participants_in_both_languages(client, owner, aimf, 
     assert f'data-search-url="{url(lang, "organisation_search", aimf.slug)}"' in page
 
 
+@pytest.mark.parametrize(
+    ("lang", "own", "theirs"),
+    [("fr", "Rôle dans l'action", "Rôle de ce participant"), ("en", "Role in the action", "Role of this participant")],
+)
+def test_the_experience_role_and_a_participant_role_have_labels_of_their_own(
+    client, owner, aimf, experience, participant, lang, own, theirs
+):
+    """A screen reader tells the experience's own role from each participant's."""
+    client.force_login(owner)
+    page = text(client.get(url(lang, "experience", aimf.slug, experience.pk)))
+    role_label = page[page.index('for="id_role"') :].split("</label>")[0]
+    assert own in role_label and theirs not in role_label
+    row_label = page[page.index('for="id_participants-0-role"') :].split("</label>")[0]
+    assert theirs in row_label and own not in row_label
+
+
 def test_form_queries_do_not_grow_with_participants(
     client, owner, aimf, experience, kossamba, django_assert_max_num_queries
 ):

@@ -4,11 +4,13 @@ its exports.
 The members of an action are its owner (the organisation whose experience it is) and the participants it
 lists that are organisations of the directory. Two organisations worked together when both are members of
 one action. Only what the public may see counts: a published owner's action, published members. Participants
-not listed in the directory are shown on the action itself, never in a partnership.
+not listed in the directory are shown on the action itself, never in a partnership. Every reading of the
+members goes through listed_memberships().
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
@@ -23,30 +25,36 @@ PUBLIC_MEMBER = Q(organisation__published=True, experience__organisation__publis
 SHOWN_PARTICIPANT = Q(organisation__isnull=True) | Q(organisation__published=True)
 
 
-def memberships(*, actions=None, organisations=None, using=None):
-    """(experience id, organisation id, start date, end date) of every public membership of these actions
-    (experience ids) or of these organisations (ids): two queries (owners, listed participants), each
-    list of ids sent as one parameter whatever its length, no ordering asked; on the database `using`
-    (the one a signal's save writes to), else the default."""
-    # Plain querysets: plain values, no translated fields, without modeltranslation's row wrapping (half
-    # the time for the 50,000 owners of the generated 10,000 organisations).
-    owners = QuerySet(Experience, using=using).filter(PUBLIC_ACTION).order_by()
+def listed_memberships(*, actions=None, organisations=None, using=None):
+    """(experience id, its owner's id, the participant's organisation id, start date, end date) of every
+    listed participant that is a public member of its action: of these actions (experience ids, or a
+    queryset of them) or of these organisations (ids of the participants' organisations). One query, a list
+    of ids sent as one parameter whatever its length, no ordering asked; on the database `using` (the one a
+    signal's save writes to), else the default.
+
+    An action's members are its owner and these rows' organisations: an action without such a row has its
+    owner alone, and pairs nobody, so what partnerships are made of is read from the participants alone
+    (the 50,000 actions of the generated 10,000 organisations need not be read for their owners)."""
+    # A plain queryset: plain values, no translated fields, without modeltranslation's row wrapping.
     listed = QuerySet(Participant, using=using).filter(PUBLIC_MEMBER).order_by()
-    if actions is not None:
-        owners, listed = owners.filter(pk__among=actions), listed.filter(experience__id__among=actions)
+    if isinstance(actions, QuerySet):
+        listed = listed.filter(experience__in=actions)
+    elif actions is not None:
+        listed = listed.filter(experience__id__among=list(actions))
     if organisations is not None:
-        owners = owners.filter(organisation__id__among=organisations)
-        listed = listed.filter(organisation__id__among=organisations)
-    yield from owners.values_list("pk", "organisation_id", "start_date", "end_date")
-    yield from listed.values_list("experience_id", "organisation_id", "experience__start_date", "experience__end_date")
+        listed = listed.filter(organisation__id__among=list(organisations))
+    return listed.values_list(
+        "experience_id", "experience__organisation_id", "organisation_id", "experience__start_date",
+        "experience__end_date",
+    )  # fmt: skip
 
 
 def members_of(experience_ids, using=None):
-    """{experience id: {organisation ids of its public members}} for the given experiences (those not public
-    left out): two queries."""
+    """{experience id: {organisation ids of its public members}} of the given experiences that have more than
+    their owner (the others, and those not public, left out): one query."""
     members = defaultdict(set)
-    for experience_id, organisation_id, _start, _end in memberships(actions=list(experience_ids), using=using):
-        members[experience_id].add(organisation_id)
+    for experience_id, owner, organisation_id, _start, _end in listed_memberships(actions=experience_ids, using=using):
+        members[experience_id] |= {owner, organisation_id}
     return members
 
 
@@ -110,29 +118,29 @@ def partnerships(organisation_ids, *, both_in_set=True):
 
 def actions_by_pair(organisation_ids, *, both_in_set=True, using=None):
     """({(a, b): [their shared actions]}, {action: (first year, last year)}), a < b, the pairs as
-    partnerships() chooses them, without their countries: what a network's figures need. With both_in_set,
-    two queries whatever the number of organisations (their memberships only); otherwise three."""
-    wanted = set(organisation_ids)
+    partnerships() chooses them, without their countries: what a network's figures need. One query whatever
+    the number of organisations. organisation_ids None (with both_in_set): every published organisation, the
+    whole directory's network, read without sending their ids."""
+    wanted = None if organisation_ids is None else set(organisation_ids)
     members, dates = defaultdict(set), {}
-    if both_in_set:
-        for experience_id, organisation_id, start, end in memberships(organisations=list(wanted)):
-            members[experience_id].add(organisation_id)
-            dates[experience_id] = start, end
-        members = {pk: ids for pk, ids in members.items() if len(ids) > 1}  # the others pair nobody
-        dates = {pk: years_of(*dates[pk]) for pk in members}
-    else:
-        actions = actions_of(wanted).using(using).order_by().values_list("pk", "start_date", "end_date")
-        dates = {pk: years_of(start, end) for pk, start, end in actions}
-        members = members_of(dates, using)
+    if both_in_set:  # the members in the set of the actions having at least one listed participant in it
+        rows = listed_memberships(organisations=wanted, using=using)
+    else:  # every member of the actions one of these organisations is a member of
+        rows = listed_memberships(actions=actions_of(wanted).values("pk"), using=using)
+    for experience_id, owner, organisation_id, start, end in rows:
+        found = members[experience_id]
+        found.add(organisation_id)
+        if not both_in_set or wanted is None or owner in wanted:
+            found.add(owner)
+        dates[experience_id] = start, end
     shared = defaultdict(list)
     for experience_id, ids in members.items():
-        ordered = sorted(ids)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                inside = (a in wanted) + (b in wanted)
-                if inside == 2 or (inside == 1 and not both_in_set):
-                    shared[a, b].append(experience_id)
-    return shared, dates
+        pairs = combinations(sorted(ids), 2)
+        if not both_in_set:  # one of the two must be in the set (with both_in_set, every member read is)
+            pairs = [pair for pair in pairs if pair[0] in wanted or pair[1] in wanted]
+        for pair in pairs:
+            shared[pair].append(experience_id)
+    return shared, {pk: years_of(start, end) for pk, (start, end) in dates.items()}
 
 
 def described(shared, dates, keys=None):

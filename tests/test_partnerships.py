@@ -255,13 +255,13 @@ def test_the_profile_query_count_does_not_grow_with_partnerships(client, towns, 
     aimf = towns["aimf"]
     with translation.override("en"):
         url = aimf.get_absolute_url()
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         assert client.get(url).status_code == 200
     for n in range(6):
         town = organisation(f"Town {n}")
         action = add_experience(town, title_en=f"Action {n}", countries=["SN"])
         Participant.objects.create(experience=action, organisation=aimf, role="partner")
         Participant.objects.create(experience=towns["peace"], organisation=town, role="partner")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         page = text_of(client.get(url))
     assert page.count("Action of Town") == 6

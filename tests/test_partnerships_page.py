@@ -307,10 +307,10 @@ def test_malformed_parameters_never_fail(client, web, query):
         assert response.status_code in (200, 400), (url, response.status_code)
 
 
-# The organisations selected, their memberships (as owners, as participants), the countries of their shared
-# actions, their names; the criteria's labels (sectors, donors, partners) are read once per directory
-# generation (LABEL_QUERIES).
-QUERIES = 5
+# The organisations selected, their memberships (the listed participants, with their actions' owners), the
+# countries of their shared actions, their names; the criteria's labels (sectors, donors, partners) are read
+# once per directory generation (LABEL_QUERIES).
+QUERIES = 4
 
 
 def test_the_network_is_cached_until_the_data_changes(client, web, settings, django_capture_on_commit_callbacks):

@@ -127,10 +127,11 @@ def actions_by_pair(organisation_ids, *, both_in_set=True, using=None):
         rows = listed_memberships(organisations=wanted, using=using)
     else:  # every member of the actions one of these organisations is a member of
         rows = listed_memberships(actions=actions_of(wanted).values("pk"), using=using)
+    every_owner = not both_in_set or wanted is None
     for experience_id, owner, organisation_id, start, end in rows:
         found = members[experience_id]
         found.add(organisation_id)
-        if not both_in_set or wanted is None or owner in wanted:
+        if every_owner or owner in wanted:
             found.add(owner)
         dates[experience_id] = start, end
     shared = defaultdict(list)

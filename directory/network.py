@@ -82,13 +82,14 @@ class Network:
         self.names = country_names(language)
         self.rank = {pk: n for n, pk in enumerate(sorted(nodes, key=lambda pk: _by_name(nodes[pk])))}
 
-    def _ordered(self):
-        """(sort key, pair) of every pair: most shared actions first, then by the two names (the first by
-        name, then the other)."""
+    def _ordered(self, fewest=0):
+        """(sort key, pair) of the pairs sharing at least `fewest` actions: most shared actions first, then by
+        the two names (the first by name, then the other)."""
         rank = self.rank
         for key, actions in self.shared.items():
-            ra, rb = rank[key[0]], rank[key[1]]
-            yield (-len(actions), ra, rb, key) if ra < rb else (-len(actions), rb, ra, key)
+            if len(actions) >= fewest:
+                ra, rb = rank[key[0]], rank[key[1]]
+                yield (-len(actions), ra, rb, key) if ra < rb else (-len(actions), rb, ra, key)
 
     def _pairs(self, keys):
         found = described(self.shared, self.dates, keys)
@@ -104,8 +105,11 @@ class Network:
 
     @cached_property
     def table(self):
-        """The TABLE_LIMIT first pairs: most shared actions first, then by the two names."""
-        return self._pairs([item[-1] for item in heapq.nsmallest(TABLE_LIMIT, self._ordered())])
+        """The TABLE_LIMIT first pairs: most shared actions first, then by the two names. Only the pairs
+        sharing as many actions as the TABLE_LIMIT-th most can be among them: those alone are ordered by name
+        (some 350 of the 87,000 pairs of the generated 10,000 organisations)."""
+        fewest = min(heapq.nlargest(TABLE_LIMIT, map(len, self.shared.values())), default=0)
+        return self._pairs([item[-1] for item in heapq.nsmallest(TABLE_LIMIT, self._ordered(fewest))])
 
     @cached_property
     def pairs(self):
@@ -184,18 +188,26 @@ def drawn_nodes(shared, nodes, limit):
     most shared actions, then by name): those the drawing shows; and every organisation's number of
     partners."""
     partners = Counter(chain.from_iterable(shared))  # each pair counts once for each of its two
+    # Only the organisations with as many partners as the limit-th most can be drawn: their shared actions
+    # (the first tie-break) are counted for them alone.
+    fewest = min(heapq.nlargest(limit, partners.values()), default=0)
+    candidates = {pk for pk, n in partners.items() if n >= fewest}
     actions = Counter()
     for (a, b), pair_actions in shared.items():
-        actions[a] += len(pair_actions)
-        actions[b] += len(pair_actions)
+        if a in candidates:
+            actions[a] += len(pair_actions)
+        if b in candidates:
+            actions[b] += len(pair_actions)
     ranked = heapq.nsmallest(
-        limit, nodes.values(), key=lambda node: (-partners[node.pk], -actions[node.pk], *_by_name(node))
+        limit,
+        (nodes[pk] for pk in candidates if pk in nodes),
+        key=lambda node: (-partners[node.pk], -actions[node.pk], *_by_name(node)),
     )
     return ranked, partners
 
 
 def drawing(network, limit=None):
-    """The network's drawing: the organisations drawn_nodes() keeps, placed by networkx's spring layout
+    """The network's drawing: the organisations drawn_nodes() keeps, placed by networkx's ForceAtlas2 layout
     (nodes and edges added in a fixed order, a fixed seed: the same data gives the same drawing), each a
     circle sized by its number of partners, each partnership among them a line as wide as their shared
     actions (1 to 6 units)."""

@@ -20,6 +20,7 @@ import os
 import platform
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -549,6 +550,9 @@ def main():
     python = Path(sys.executable)
     python = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
     run = "make bench" if not sys.argv[1:] else f"{python} scripts/bench.py {' '.join(sys.argv[1:])}"
+    # The settings given in the environment that change what is measured go into the command to repeat.
+    if "FACET_COUNTS_CACHE" in os.environ:
+        run = f"FACET_COUNTS_CACHE={shlex.quote(os.environ['FACET_COUNTS_CACHE'])} {run}"
     command = f"DATABASE_URL={masked_database_url()} {run}" if os.environ.get("DATABASE_URL") else run
     from django.db import connection
 

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import translation
 
-from tests.factories import make_aimf
+from tests.factories import make_aimf, refreshed_once
 from tests.search_data import make_directory
 
 # Without Redis, the directory generation lives in a file-based cache shared by the processes of a machine.
@@ -34,6 +34,9 @@ FILE_STATE_CACHE = {
 }
 if settings.CACHES.get("state", {}).get("BACKEND", "").endswith("FileBasedCache"):
     settings.CACHES["state"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "state"}
+# Hashing a password properly takes a while on purpose (a third of a second); the tests hash hundreds. Servers
+# the tests start keep the real hashers: tests log in there with force_login.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -142,7 +145,8 @@ def _demo_in_module(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         if not Sector.objects.exists():  # a transactional test emptied the database earlier in this worker
             call_command("load_sectors", stdout=io.StringIO())
-        call_command("load_demo", stdout=io.StringIO())
+        with refreshed_once():
+            call_command("load_demo", stdout=io.StringIO())
         with django_db_blocker.block():
             yield
         transaction.set_rollback(True)
@@ -172,13 +176,15 @@ def demo(_demo_in_module, db):
 @pytest.fixture
 def directory(no_sectors):
     """AIMF and four other organisations with a few sectors of their own (tests/search_data.py)."""
-    return make_directory()
+    with refreshed_once():
+        return make_directory()
 
 
 @pytest.fixture
 def aimf(sectors):
     """AIMF as on the seed page, with its competences and experiences (tests/factories.py)."""
-    return make_aimf()
+    with refreshed_once():
+        return make_aimf()
 
 
 def redis_up():

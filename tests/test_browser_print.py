@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.db import transaction
 from pypdf import PdfReader
 
+from tests.factories import refreshed_once
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -22,7 +24,8 @@ def demo_dump(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), transaction.atomic():
         if not Sector.objects.exists():  # a transactional test emptied the database earlier in this worker
             call_command("load_sectors", stdout=io.StringIO())
-        call_command("load_demo", stdout=io.StringIO())
+        with refreshed_once():
+            call_command("load_demo", stdout=io.StringIO())
         # What the database makes itself after each transactional test empties it (post_migrate) is left out.
         call_command(
             "dumpdata", exclude=["contenttypes", "auth.permission", "sessions", "admin"], output=str(path),

@@ -11,6 +11,7 @@ from django.db import transaction
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation, SearchEntry, Sector, SectorCategory
 from institutions.search import clean_query, ranked_ids, suggestion
+from tests.factories import refreshed_once
 
 postgresql_only = pytest.mark.postgresql
 
@@ -22,7 +23,8 @@ def demo_data(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         with open(os.devnull, "w") as quiet:
             call_command("load_sectors", stdout=quiet)
-            call_command("load_demo", stdout=quiet)
+            with refreshed_once():
+                call_command("load_demo", stdout=quiet)
         yield
         transaction.set_rollback(True)
 

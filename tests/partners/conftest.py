@@ -105,8 +105,3 @@ def other_experience(ouaga):
         organisation=ouaga, title_fr="Marché central", role="partner", start_date=datetime.date(2012, 5, 1)
     )
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """Hashing a password properly takes a while on purpose; these tests hash many."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

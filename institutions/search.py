@@ -499,8 +499,9 @@ def _refresh_ids(ids, create=False):
         _refresh(Organisation.objects.filter(pk__in=ids), create=create)
 
 
-def _organisation_saved(sender, instance, **kwargs):
-    _refresh_ids([instance.pk], create=True)
+def _organisation_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _refresh_ids([instance.pk], create=True)
 
 
 def _organisation_deleted(sender, instance, **kwargs):
@@ -509,16 +510,19 @@ def _organisation_deleted(sender, instance, **kwargs):
             cursor.execute(_FTS_DELETE, [instance.pk])
 
 
-def _of_organisation(sender, instance, **kwargs):
+def _of_organisation(sender, instance, raw=False, **kwargs):
     """A competence or experience changed: its organisation's entry."""
-    _refresh_ids([instance.organisation_id])
+    if not raw:
+        _refresh_ids([instance.organisation_id])
 
 
-def _of_experience(sender, instance, **kwargs):
+def _of_experience(sender, instance, raw=False, **kwargs):
     """A funding or experience country changed: the entry of the experience's organisation. On a cascade
     delete the experience may already be gone: then there is nothing to refresh."""
     from experiences.models import Experience
 
+    if raw:
+        return
     _refresh_ids(Experience.objects.filter(pk=instance.experience_id).values_list("organisation_id", flat=True))
 
 
@@ -533,26 +537,32 @@ def _experience_sectors_changed(sender, instance, action, reverse, pk_set, **kwa
         _refresh_ids(Experience.objects.filter(pk__in=pk_set).values_list("organisation_id", flat=True))
 
 
-def _donor_saved(sender, instance, **kwargs):
+def _donor_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
     _refresh(Organisation.objects.filter(experiences__fundings__donor=instance).distinct())
 
 
-def _sector_saved(sender, instance, update_fields=None, **kwargs):
+def _sector_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw:
+        return
     if update_fields is not None and set(update_fields) <= {"withdrawn"}:
         return  # withdrawing a code changes no text
     using = Organisation.objects.filter(Q(competences__sector=instance) | Q(experiences__sectors=instance))
     _refresh(using.distinct())
 
 
-def _category_saved(sender, instance, update_fields=None, **kwargs):
+def _category_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw:
+        return
     if update_fields is not None and set(update_fields) <= {"withdrawn"}:
         return
     _refresh(Organisation.objects.filter(competences__sector__category=instance).distinct())
 
 
 def connect_signals():
-    """Called from InstitutionsConfig.ready(). Fixtures (raw saves) refresh too: rows saved later in the
-    same load refresh their organisation again, so the end state is right."""
+    """Called from InstitutionsConfig.ready(). A raw save (loaddata: the database may be half loaded) refreshes
+    nothing, as for the facet values: whoever loads a fixture runs manage.py refresh_search after it."""
     from experiences.models import Donor, Experience, ExperienceCountry, Funding
 
     from .models import Sector, SectorCategory

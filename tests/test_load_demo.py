@@ -11,13 +11,17 @@ from accounts.models import User
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation
 from partners.models import Membership
+from tests.factories import refreshed_once
 
 pytestmark = pytest.mark.django_db
 
 
 def run(command, *args, **options):
+    """The command's output. What it loads is refreshed once at the end (refreshed_once: the same rows,
+    tests/test_factories.py), as these tests are about the command, not the signal handlers."""
     out = StringIO()
-    call_command(command, *args, stdout=out, **options)
+    with refreshed_once():
+        call_command(command, *args, stdout=out, **options)
     return out.getvalue()
 
 

@@ -1,10 +1,12 @@
 """Free text on the demo data (institutions/search.py): what a visitor types finds what they mean, by word,
 in both languages, on SQLite and PostgreSQL alike; and every kind of edit reaches the index."""
 
+import io
 import os
 from decimal import Decimal
 
 import pytest
+from django.core import serializers
 from django.core.management import call_command
 from django.db import transaction
 
@@ -208,6 +210,21 @@ def test_competence_change(demo):
     assert LUMEN in found("14010")
     competence.delete()
     assert LUMEN not in found("14010")
+
+
+def test_a_fixture_load_refreshes_after_it_not_row_by_row(demo):
+    """loaddata saves raw rows (the database may be half loaded): no entry is refreshed for them, until
+    manage.py refresh_search, as the facet values."""
+    lumen = Organisation.objects.get(slug=LUMEN)
+    lumen.city = "Zigouzouville"
+    (raw,) = serializers.deserialize("json", serializers.serialize("json", [lumen]))
+    raw.save()
+    competence = Competence(organisation=lumen, sector=Sector.objects.get(code="14010"), rank=5)
+    (raw,) = serializers.deserialize("json", serializers.serialize("json", [competence]))
+    raw.save()
+    assert LUMEN not in found("Zigouzouville") and LUMEN not in found("14010")
+    call_command("refresh_search", stdout=io.StringIO())
+    assert LUMEN in found("Zigouzouville") and LUMEN in found("14010")
 
 
 def test_sector_and_category_renames_as_load_sectors_saves_them(demo):

@@ -28,10 +28,10 @@ class SectorQuerySet(models.QuerySet):
         return self.filter(withdrawn=False)
 
 
-class SectorCategory(models.Model):
-    """An OECD DAC 3-digit sector category, e.g. 140 Water supply & sanitation."""
+class SectorCode(models.Model):
+    """What an OECD DAC code of either level holds besides its code: its name and description (translated),
+    and whether the OECD has withdrawn it (kept for the records that still use it)."""
 
-    code = models.CharField(_("code"), max_length=3, unique=True)
     name = models.CharField(_("name"), max_length=255)
     description = models.TextField(_("description"), blank=True)
     withdrawn = models.BooleanField(_("withdrawn"), default=False)
@@ -39,34 +39,34 @@ class SectorCategory(models.Model):
     objects = SectorQuerySet.as_manager()
 
     class Meta:
+        abstract = True
         ordering = ["code"]
-        verbose_name = _("sector category")
-        verbose_name_plural = _("sector categories")
 
     def __str__(self):
         return f"{self.code} {self.name}"
 
 
-class Sector(models.Model):
+class SectorCategory(SectorCode):
+    """An OECD DAC 3-digit sector category, e.g. 140 Water supply & sanitation."""
+
+    code = models.CharField(_("code"), max_length=3, unique=True)
+
+    class Meta(SectorCode.Meta):
+        verbose_name = _("sector category")
+        verbose_name_plural = _("sector categories")
+
+
+class Sector(SectorCode):
     """An OECD DAC/CRS 5-digit purpose code, e.g. 14030 Basic drinking water supply."""
 
     code = models.CharField(_("code"), max_length=5, unique=True)
     category = models.ForeignKey(
         SectorCategory, on_delete=models.PROTECT, related_name="sectors", verbose_name=_("category")
     )
-    name = models.CharField(_("name"), max_length=255)
-    description = models.TextField(_("description"), blank=True)
-    withdrawn = models.BooleanField(_("withdrawn"), default=False)
 
-    objects = SectorQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["code"]
+    class Meta(SectorCode.Meta):
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
-
-    def __str__(self):
-        return f"{self.code} {self.name}"
 
 
 class OrganisationQuerySet(models.QuerySet):

@@ -9,6 +9,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from factories import refreshed_once
 from fuzz_strategies import parameters
 from hypothesis import HealthCheck, given, settings
 from search_data import TEXT_QUERIES, _experience
@@ -252,11 +253,12 @@ def test_no_input_gives_a_server_error(client, directory, params):
 def many(directory):
     """45 more experiences in BF, each with two countries, two sectors and a funding."""
     sectors = list(Sector.objects.filter(code__in=["14030", "14010"]))
-    for n in range(45):
-        _experience(
-            directory["aimf"], "partner", datetime.date(2000 + n % 20, 1, 1), countries=["BF", "ML"],
-            sectors=sectors, donor=directory["afd"], title_en=f"Action {n}",
-        )  # fmt: skip
+    with refreshed_once():
+        for n in range(45):
+            _experience(
+                directory["aimf"], "partner", datetime.date(2000 + n % 20, 1, 1), countries=["BF", "ML"],
+                sectors=sectors, donor=directory["afd"], title_en=f"Action {n}",
+            )  # fmt: skip
 
 
 @pytest.mark.parametrize("params", [{}, {"worked_in": "BF", "role": "partner", "active_from": "2005"}])

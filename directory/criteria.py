@@ -253,6 +253,17 @@ class Criteria(django_filters.FilterSet):
         organisations = Organisation.objects.using(self.queryset.db).published().filter(slug__in=slugs)
         return dict(organisations.values_list("slug", "pk"))
 
+    def labels(self, language):
+        """facet_labels(language), with the chosen partner_of organisations that have no partnership named
+        too (the labels name those having one only): one query, only when such a one is chosen."""
+        labels = facet_labels(language)
+        missing = [slug for slug in self.criteria.get(PARTNER_OF) or [] if slug not in labels[PARTNER_OF]]
+        if not missing:
+            return labels
+        rows = Organisation.objects.using(self.queryset.db).filter(slug__in=missing)
+        named = {slug: in_language(names, language) for slug, *names in rows.values_list("slug", "name_fr", "name_en")}
+        return {**labels, PARTNER_OF: {**labels[PARTNER_OF], **named}}
+
     def derived(self, other, query):
         """Another search (`other`, a Criteria class) of a query string made from this one's criteria: the
         slugs of partner_of it names are the ones this search has read already."""
@@ -509,15 +520,15 @@ class OrganisationFilter(Criteria):
         """{facet: FacetValues}: the values to show with their counts (see shown_facets); `counts`: the
         facet_counts() the caller has read already."""
         counts = self.facet_counts() if counts is None else counts
-        return shown_facets(counts, self.criteria, FACET_CRITERION, expanded)
+        return shown_facets(counts, self, FACET_CRITERION, expanded)
 
 
-def shown_facets(counts, criteria, facet_criterion, expanded=()):
+def shown_facets(counts, filterset, facet_criterion, expanded=()):
     """{facet: FacetValues} of these counts ({facet: {value: count}}) for the facets of `facet_criterion`
-    ({facet: criterion}). Shown: the values some result has, and the chosen ones even when none has them;
-    a long facet only its most frequent values (and the chosen ones) unless its criterion is in
-    `expanded`."""
-    labels = facet_labels(get_language() or settings.LANGUAGE_CODE)
+    ({facet: criterion}), by the criteria and labels of `filterset`. Shown: the values some result has, and
+    the chosen ones even when none has them; a long facet only its most frequent values (and the chosen
+    ones) unless its criterion is in `expanded`."""
+    labels, criteria = filterset.labels(get_language() or settings.LANGUAGE_CODE), filterset.criteria
     facets = {}
     for facet, criterion in facet_criterion.items():
         found = counts.get(facet, {})

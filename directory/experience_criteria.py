@@ -232,4 +232,4 @@ class ExperienceFilter(Criteria):
 
     def facets(self, expanded=()):
         """{facet: FacetValues}: the values to show with their counts (criteria.shown_facets)."""
-        return shown_facets(self.facet_counts(), self.criteria, FACET_CRITERION, expanded)
+        return shown_facets(self.facet_counts(), self, FACET_CRITERION, expanded)

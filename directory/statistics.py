@@ -200,7 +200,7 @@ def statistics(experiences, language):
 
 def criteria_summary(filterset, language):
     """["criterion: its values"] of the criteria in force, in `language`, for captions."""
-    labels = facet_labels(language)
+    labels = filterset.labels(language)
     summary = defaultdict(list)
     for name, value in filterset.criteria_pairs:
         if name == "sort":

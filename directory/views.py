@@ -24,7 +24,6 @@ from .criteria import (
     SORT_CHOICES,
     OrganisationFilter,
     experience_counts,
-    facet_labels,
     facet_of,
     in_language,
     shared_criteria,
@@ -219,7 +218,7 @@ def active_filters(here, filterset, expanded):
     how the page names them, and the same search
     without that value (written by OrganisationFilter.querystring, so it is canonical). The text is in the
     search box and the sort is no filter: neither is a chip."""
-    labels = facet_labels(get_language() or settings.LANGUAGE_CODE)
+    labels = filterset.labels(get_language() or settings.LANGUAGE_CODE)
     pairs = filterset.criteria_pairs
     chips = []
     for pair in pairs:

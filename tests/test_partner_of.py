@@ -3,6 +3,7 @@ search and the experiences list, and everything that reads their criteria (API, 
 alerts). Who worked with whom is experiences/partnerships.py's: the expected results are read from it."""
 
 import datetime
+import html
 import json
 from types import SimpleNamespace
 
@@ -113,6 +114,19 @@ def test_unknown_unpublished_or_malformed_slugs_are_dropped_one_by_one(client, n
         assert client.get(url, {"partner_of": value}, follow=True).status_code == 200, url
     api = client.get("/api/v1/organisations/", {"partner_of": value})
     assert api.status_code == (400 if "\x00" in value else 200)  # the API refuses a NUL in any parameter
+
+
+@pytest.mark.parametrize(("lang", "name"), [("fr", "Commune de Solo"), ("en", "Municipality of Solo")])
+def test_a_chosen_organisation_without_partnerships_is_named_not_shown_as_its_slug(client, network, lang, name):
+    """"Worked with" names the organisations having a partnership; one chosen without any is read apart."""
+    for path in (f"/{lang}/", f"/{lang}/experiences/"):
+        response = client.get(path, {"partner_of": "solo"})
+        item = next(item for item in response.context["facets"][PARTNER_OF] if item["value"] == "solo")
+        assert (item["label"], item["count"], item["selected"]) == (name, 0, True), path
+    chips = client.get(f"/{lang}/", {"partner_of": "solo"}).context["chips"]
+    assert [chip["value"] for chip in chips] == [name]
+    statistics = html.unescape(client.get(f"/{lang}/statistics/", {"partner_of": "solo"}).content.decode())
+    assert name in statistics
 
 
 def test_the_slug_length_bound(network):

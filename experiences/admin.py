@@ -14,7 +14,8 @@ from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from institutions.admin import BoundedInlineMixin, StaleEditAdminMixin, VersionedAdminForm, WithdrawnCodeFilter
-from institutions.models import Organisation, SectorCategory
+from institutions.models import SectorCategory
+from institutions.organisation_field import DirectoryOrganisationField
 
 from .formsets import FundingFormSet, FundingsEditedTogetherMixin, ParticipantFormSet
 from .history import restore_rows
@@ -290,22 +291,17 @@ def link_participants(rows, organisation):
 
 
 class LinkParticipantsForm(forms.Form):
-    organisation = forms.CharField(
-        max_length=255,
-        label=_("Organisation of the directory (its address)"),
-        help_text=_("The end of its profile's link, e.g. commune-de-ouagadougou."),
+    organisation = DirectoryOrganisationField(
+        published_only=False,
+        label=_("Organisation of the directory"),
+        help_text=_("Its name, acronym or address in the directory, e.g. commune-de-ouagadougou."),
+        error_messages={"not_found": _("No organisation of the directory has this name or address.")},
     )
     same_name = forms.BooleanField(
         required=False,
         initial=True,
         label=_("Also link every other unlisted row with the same name"),
     )
-
-    def clean_organisation(self):
-        organisation = Organisation.objects.filter(slug=self.cleaned_data["organisation"].strip()).first()
-        if organisation is None:
-            raise forms.ValidationError(_("No organisation of the directory has this address."))
-        return organisation
 
 
 @admin.register(Participant)

@@ -28,6 +28,7 @@ from experiences.models import (
 )
 from institutions.amounts import AmountField
 from institutions.models import MAX_COMPETENCES, PROFILE_FIELDS, Organisation, Sector
+from institutions.organisation_field import DirectoryOrganisationField
 
 from .models import DonorProposal
 
@@ -300,44 +301,6 @@ FundingFormSet = forms.inlineformset_factory(
     absolute_max=MAX_FUNDINGS,
     validate_max=True,
 )
-
-
-class DirectoryOrganisationField(forms.CharField):
-    """An organisation of the directory typed as its address (slug: what the searchable picker posts) or,
-    without script, as its name or acronym. A <select> listing all of them would weigh about half a megabyte
-    per row at 10,000 organisations (some 55 bytes an option); the picker asks the server instead
-    (views.organisation_search). Published organisations only, plus `kept` (the one a row already names,
-    even if unpublished since)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, max_length=255, **kwargs)
-        self.kept = None
-
-    def clean(self, value):
-        value = super().clean(value).strip()  # refuses NUL characters, too long a value
-        if not value:
-            return None
-        offered = Organisation.objects.filter(Q(published=True) | Q(pk=getattr(self.kept, "pk", None)))
-        found = offered.filter(slug=value).first()
-        if found is not None:
-            return found
-        named = list(
-            offered.filter(Q(name_fr__iexact=value) | Q(name_en__iexact=value) | Q(acronym__iexact=value))
-            .order_by("slug")[:6]
-        )
-        if len(named) == 1:
-            return named[0]
-        if named:
-            raise ValidationError(
-                _("Several organisations of the directory have this name; type the address of one: %(list)s.")
-                % {"list": "; ".join(f"{o} ({o.slug})" for o in named[:5])}
-            )
-        raise ValidationError(
-            _(
-                "No organisation of the directory has this name or address. Check the spelling, or give the "
-                "name, country and kind of an organisation not listed here."
-            )
-        )
 
 
 class ParticipantForm(forms.ModelForm):

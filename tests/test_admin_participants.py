@@ -184,8 +184,23 @@ def test_linking_deletes_duplicates_and_leaves_the_organisations_own_action(clie
 def test_linking_to_an_unknown_address_changes_nothing(client, staff, unlisted, typed):
     response = link(client, [unlisted["first"]], organisation=typed)
     assert response.status_code == 200
-    assert "Please give the address of an organisation of the directory." in response.content.decode()
+    assert "Please give the name or address of an organisation of the directory." in response.content.decode()
     assert Participant.objects.filter(organisation__isnull=True).count() == 4
+
+
+def test_linking_to_an_organisation_typed_by_its_name(client, staff, orgs, unlisted):
+    """As the partner's participant rows: its name (any case) or acronym serves as well as its address, even
+    unpublished (staff may link to any record); a name two organisations share lists their addresses."""
+    orgs["banfora"].published = False
+    orgs["banfora"].save()
+    link(client, [unlisted["first"]], organisation="commune de banfora")
+    assert Participant.objects.get(pk=unlisted["first"].pk).organisation == orgs["banfora"]
+    Organisation.objects.create(name_fr="Commune de Ouagadougou", slug="ouagadougou-2", country="BF")
+    response = link(client, [unlisted["second"]], organisation="Commune de Ouagadougou")
+    page = html.unescape(response.content.decode())
+    assert "Several organisations of the directory have this name" in page
+    assert "(ouagadougou)" in page and "(ouagadougou-2)" in page
+    assert Participant.objects.get(pk=unlisted["second"].pk).organisation is None
 
 
 def test_linking_needs_an_unlisted_row(client, staff, orgs, unlisted):

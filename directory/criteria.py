@@ -48,7 +48,7 @@ YEAR_MIN, YEAR_MAX = 1900, 2100
 SECTOR_CODE = re.compile(r"[0-9]{3}|[0-9]{5}")  # ASCII digits: \d also matches "١٤٠"
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # as SlugField takes them
 SLUG_LENGTH = Organisation._meta.get_field("slug").max_length
-PARTNER_OF = "partner_of"
+PARTNER_OF = FacetValue.PARTNER_OF
 # A long facet (hundreds of countries, sectors or donors) shows this many values, the most frequent, until it
 # is expanded: the page stays short to read and to tab through, and the full list is one link away. A facet
 # only a few values longer is shown whole: a link to see two more values would be a waste of a click.

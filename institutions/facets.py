@@ -27,7 +27,7 @@ from experiences.partnerships import members_of, partners_of
 from .bitmaps import rebuild_bitmaps, update_bitmaps
 from .models import Competence, FacetValue, Organisation, Sector
 
-PARTNER_OF = "partner_of"
+PARTNER_OF = FacetValue.PARTNER_OF
 BATCH = 2000  # organisations re-read at once by a full rebuild (memory stays flat at any size)
 
 

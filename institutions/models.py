@@ -218,6 +218,7 @@ class FacetValue(models.Model):
 
     # Indexed by the (organisation, facet, value) index below, which also serves counts from the index alone.
     PUBLISHED = "published"  # a facet every organisation here has ("yes"): the set of published ones
+    PARTNER_OF = "partner_of"  # "Worked with": the id of an organisation it worked with (institutions/facets.py)
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
     facet = models.CharField(max_length=32)

@@ -77,6 +77,30 @@ def _set(instance, **fields):
     return instance
 
 
+def test_a_sparse_facet_has_no_bitmap_and_counts_across_chunks(db):
+    """"Worked with" is read and counted from its FacetValue rows (bitmaps.SPARSE_FACETS): the same answers as
+    a bitmap would give, on both sides of a chunk boundary, and no bitmap written."""
+    far = 2 * CHUNK + 1
+    for pk in (1, CHUNK - 1, CHUNK, far):
+        Organisation.objects.create(pk=pk, name_fr=f"Commune {pk}", slug=f"commune-{pk}", country="FR")
+    rows = [(1, "7"), (CHUNK, "7"), (far, "7"), (CHUNK - 1, "8")]
+    FacetValue.objects.bulk_create(FacetValue(organisation_id=pk, facet=PARTNER_OF, value=v) for pk, v in rows)
+    pks = [pk for pk, _value in rows]  # their bitmaps written again from all their values: none for partner_of
+    values = FacetValue.objects.filter(organisation_id__in=pks).values_list("organisation_id", "facet", "value")
+    update_bitmaps(pks, values)
+    assert not FacetBitmap.objects.filter(facet=PARTNER_OF).exists()
+    assert counts([([PARTNER_OF], None)]) == {PARTNER_OF: {"7": 3, "8": 1}}
+    assert counts([([PARTNER_OF], to_bitmap([CHUNK, far]))]) == {PARTNER_OF: {"7": 2}}
+    assert counts([([PARTNER_OF], to_bitmap([CHUNK - 1, CHUNK + 1]))]) == {PARTNER_OF: {"8": 1}}
+    assert counts([([PARTNER_OF], to_bitmap([2, CHUNK + 1, far - 1]))]) == {}
+    # With a dense facet in the same statement, each counted its own way.
+    both = counts([(["country"], to_bitmap([1, CHUNK])), ([PARTNER_OF], to_bitmap([1, CHUNK]))])
+    assert both == {"country": {"FR": 2}, PARTNER_OF: {"7": 2}}
+    chosen = bitmaps.chosen({PARTNER_OF: [(PARTNER_OF, "7")], "country": [("country", "FR")]})
+    assert chosen == {PARTNER_OF: to_bitmap([1, CHUNK, far]), "country": to_bitmap([1, CHUNK - 1, CHUNK, far])}
+    assert mismatches() == []
+
+
 def test_bitmaps_follow_every_kind_of_edit(directory):
     assert FacetBitmap.objects.exists() and mismatches() == []
     for name, edit in edits(directory):
@@ -134,5 +158,9 @@ def test_bitmap_counts_equal_group_by_counts(values, monkeypatch, settings, data
 
 
 def test_the_demo_data_has_bitmaps_as_its_facet_values_say(demo):
-    assert FacetBitmap.objects.count() >= FacetValue.objects.values("facet", "value").distinct().count()
+    add_partnerships()
+    dense = FacetValue.objects.exclude(facet__in=bitmaps.SPARSE_FACETS)
+    assert FacetBitmap.objects.count() >= dense.values("facet", "value").distinct().count()
+    assert FacetValue.objects.filter(facet=PARTNER_OF).exists()
+    assert not FacetBitmap.objects.filter(facet__in=bitmaps.SPARSE_FACETS).exists()
     assert mismatches() == []

@@ -204,7 +204,9 @@ def time_first_after_an_edit(client, url):
 
 
 def search_target(organisations):
-    return next((ms for size, ms in sorted(SEARCH_TARGET_MS.items()) if organisations <= size), 600)
+    """The target of the nearest size measured: 10,000 generated organisations plus the demo's 15 are the
+    10,000 of the target, not "more than 10,000"."""
+    return SEARCH_TARGET_MS[min(SEARCH_TARGET_MS, key=lambda size: abs(size - organisations))]
 
 
 def measure_in_process(args):

@@ -161,7 +161,10 @@ def _partners(organisation_id, using):
 
 
 def _members(experience_id, using):
-    return members_of([experience_id], using).get(experience_id, set())
+    """Who may gain or lose a partner when this action's participants change: its owner, even when no listed
+    participant is left (members_of() leaves out an action with its owner alone), and its public members."""
+    owner = Experience.objects.using(using).filter(pk=experience_id).values_list("organisation_id", flat=True)
+    return set(owner) | members_of([experience_id], using).get(experience_id, set())
 
 
 def _remember_members(sender, instance, using=None, origin=None, **kwargs):

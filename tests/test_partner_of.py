@@ -191,6 +191,26 @@ def assert_in_step():
         assert bitmaps.mismatches() == []
 
 
+@pytest.mark.parametrize("change", ["deleted", "unlinked", "unpublished partner"])
+def test_the_owner_loses_a_partner_when_its_only_participant_goes(network, change):
+    """Fere's action alone gains Solo, then loses it: Fere's "Worked with" follows, although no listed
+    participant is left to name the action's members."""
+    orgs = network.orgs
+    added = Participant.objects.create(experience=network.alone, organisation=orgs["solo"], role="partner")
+    assert "solo" in facet_values("fere")
+    if change == "deleted":
+        added.delete()
+    elif change == "unlinked":
+        added.organisation, added.name = None, "Ville non listée"
+        added.save()
+    else:
+        orgs["solo"].published = False
+        orgs["solo"].save()
+    assert "solo" not in facet_values("fere")
+    assert found("partner_of=fere") == expected_partners("fere") == {"kossa", "bana"}
+    assert_in_step()
+
+
 def test_the_facet_values_follow_every_edit_on_both_sides(network):
     orgs = network.orgs
     assert_in_step()

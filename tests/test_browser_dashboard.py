@@ -63,6 +63,7 @@ def test_a_partner_completes_the_profile_and_changes_the_password(live_server, o
 
     # Change the password, log out, and log in with the new one.
     page.get_by_role("link", name=words["change"]).click()
+    page.locator("#id_old_password").wait_for()  # the new page, before axe reads it
     assert_no_axe_violations(page)
     page.locator("#id_old_password").fill(PASSWORD)
     page.locator("#id_new_password1").fill(NEW_PASSWORD)

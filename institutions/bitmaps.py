@@ -16,8 +16,8 @@ every server, with nothing to rebuild. Other databases (SQLite: the small defaul
 
 A sparse facet (SPARSE_FACETS: "Worked with", one value per organisation that has a partner, each held by a
 few organisations) has no bitmaps: 8 KiB for each of its 9,700 values at 10,000 organisations would be
-76 MB, and ANDing them all 100 ms a search. Its values are read and counted from their FacetValue rows, in
-the same statements as the bitmaps.
+76 MB, and ANDing them all 100 ms a search. Its chosen values are read from their FacetValue rows (one more
+query, only when one is chosen), and its counts come from those rows in the same statement as the bitmaps'.
 """
 
 from collections import defaultdict

@@ -23,7 +23,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import AnonRateThrottle
 
-from directory.criteria import CRITERION_FACETS, OrganisationFilter, experience_count
+from directory.criteria import CRITERION_FACETS, PARTNER_FACET_LIMIT, OrganisationFilter, experience_count
 from directory.views import expanded_facets, organisation_search, with_competences
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.cache import changed_at, generation
@@ -97,8 +97,11 @@ class OrganisationPagination(Pagination):
         schema = super().get_paginated_response_schema(schema)
         schema["properties"]["facets"] = {
             "type": "object",
-            "description": "For each facet, every value with the number of organisations it would give, the "
-            "other criteria unchanged (as on the search page).",
+            "description": "For each facet, its values with the number of organisations each would give, the "
+            "other criteria unchanged, as on the search page: a long facet lists its most frequent values and the "
+            "chosen ones unless `more` names it; `partner_of` (Worked with) lists its 10 most frequent values "
+            f"and the chosen ones, and is counted only when at most {PARTNER_FACET_LIMIT:,} organisations meet "
+            "the other criteria (beyond, only its chosen values are).",
             "additionalProperties": {"type": "array", "items": FACET_ITEM},
         }
         schema["properties"]["iati"] = {
@@ -201,7 +204,7 @@ MORE_PARAMETER = OpenApiParameter(
     enum=list(CRITERION_FACETS),
     many=True,
     description="Criteria whose facet lists every value (by default a long facet lists its most frequent "
-    "values and the chosen ones, as on the search page).",
+    "values and the chosen ones, as on the search page; `partner_of` always does).",
 )
 
 

@@ -185,12 +185,12 @@ class ExperienceFilter(Criteria):
         years = self.criteria.get("active_from") or self.criteria.get("active_to")
         in_force = any(self.criteria.get(criterion) for criterion in FACET_CRITERION.values())
         if in_force or years or self.text_ids is not None:
-            return self.by_slug(self._facet_counts())
+            return self._facet_counts()
         current = generation() if settings.FACET_COUNTS_CACHE else None
         key = f"directory:experience-facet-counts:{self.queryset.db}:{current}"
         counts = cache_call(_cache_get, key) if current is not None else None
         if counts is None:
-            counts = self.by_slug(self._facet_counts())
+            counts = self._facet_counts()
             if current is not None:
                 cache_call(_cache_set, key, counts)
         return counts
@@ -212,6 +212,7 @@ class ExperienceFilter(Criteria):
         for facet, value, n in parts[0].union(*parts[1:], all=True).order_by():
             if value:
                 counts.setdefault(facet, {})[value] = counts.get(facet, {}).get(value, 0) + n
+        counts[PARTNER_OF] = self.partner_counts({int(pk): n for pk, n in counts.get(PARTNER_OF, {}).items()})
         return counts
 
     def _partner_counts(self):

@@ -17,7 +17,7 @@ every server, with nothing to rebuild. Other databases (SQLite: the small defaul
 A sparse facet (SPARSE_FACETS: "Worked with", one value per organisation that has a partner, each held by a
 few organisations) has no bitmaps: 8 KiB for each of its 9,700 values at 10,000 organisations would be
 76 MB, and ANDing them all 100 ms a search. Its chosen values are read from their FacetValue rows (one more
-query, only when one is chosen), and its counts come from those rows in the same statement as the bitmaps'.
+query, only when one is chosen); directory/criteria.py counts it from those rows.
 """
 
 from collections import defaultdict
@@ -69,17 +69,7 @@ WITH counted AS MATERIALIZED (
       ON b.facet = s.facet AND (s.chunk IS NULL OR b.chunk = s.chunk)
 )
 SELECT facet, value, SUM(n)::integer FROM counted GROUP BY facet, value
-UNION ALL
-SELECT v.facet, v.value, COUNT(*)::integer
-FROM institutions_facetvalue v
-JOIN unnest(%s::varchar[], %s::integer[], %s::varbit[]) AS s(facet, chunk, bits)
-  ON v.facet = s.facet
- AND (s.chunk IS NULL
-      OR (s.chunk = v.organisation_id / %s AND get_bit(s.bits, (%s - 1 - mod(v.organisation_id, %s))::integer) = 1))
-GROUP BY v.facet, v.value
 """
-# The sparse facets' part: the organisations of a set are its bits, the first character of a chunk's column
-# being its last organisation (format(part, "0{CHUNK}b")).
 
 
 def enabled(using):
@@ -221,27 +211,32 @@ def _union(bitmaps):
 
 
 def counts(asked, using="default"):
-    """{facet: {value: number}} for `asked`, a list of (facets, organisations): for each of those facets, how
-    many of those organisations (an int as to_bitmap makes; None: every published one) have each value.
-    Values nobody there has are left out. One query."""
-    dense, sparse = ([], [], []), ([], [], [])
+    """{facet: {value: number}} for `asked`, a list of (facets, organisations): for each of those facets (not
+    a sparse one), how many of those organisations (an int as to_bitmap makes; None: every published one)
+    have each value. Values nobody there has are left out. One query."""
+    facets, chunks, columns = [], [], []
     for facet_names, organisations in asked:
         parts = {None: None} if organisations is None else _chunks(organisations)
         for facet in facet_names:
-            facets, chunks, columns = sparse if facet in SPARSE_FACETS else dense
             for chunk, part in parts.items():
                 facets.append(facet)
                 chunks.append(chunk)
                 columns.append(None if part is None else _column(part))
     found = defaultdict(dict)
-    if not dense[0] and not sparse[0]:
+    if not facets:
         return found
     with connections[using].cursor() as cursor:
-        cursor.execute(_COUNT, [*dense, *sparse, CHUNK, CHUNK, CHUNK])
+        cursor.execute(_COUNT, [facets, chunks, columns])
         for facet, value, n in cursor.fetchall():
             if n:
                 found[facet][value] = n
     return dict(found)
+
+
+def ids(bitmap):
+    """The organisation ids in the bitmap, in order."""
+    bits = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
+    return [index * 8 + bit for index, byte in enumerate(bits) if byte for bit in range(8) if byte >> bit & 1]
 
 
 def _expected(using):

@@ -92,8 +92,8 @@ def test_a_search_is_not_the_front_page(client, small_directory, query):
 
 
 # The front page's queries: the search page's (tests/test_search.py) and the figures (2: organisations and
-# countries, experiences); the facet counts (1 of the search page's) and the figures are kept for the
-# directory's generation.
+# countries, experiences); the facet counts (2 of the search page's: the facets', "Worked with") and the
+# figures are kept for the directory's generation.
 FRONT_QUERIES = PAGE_QUERIES + 2
 
 
@@ -108,7 +108,7 @@ def test_the_figures_are_counted_once_per_directory_generation(
     bump_generation()  # a new generation: nothing cached is read again
     with django_assert_num_queries(FRONT_QUERIES + LABEL_QUERIES):  # + the names again, for the new generation
         first = client.get("/en/")
-    with django_assert_num_queries(FRONT_QUERIES - 3):  # figures (2) and facet counts (1) from the cache
+    with django_assert_num_queries(FRONT_QUERIES - 4):  # figures (2) and facet counts (2) from the cache
         second = client.get("/en/")
     assert figures(first) == figures(second) == {"organisations": 3, "countries": 2, "experiences": 3}
     with django_capture_on_commit_callbacks(execute=True):

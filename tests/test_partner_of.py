@@ -8,7 +8,6 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
 from django.http import QueryDict
 
 from alerts.searches import canonical, matches
@@ -145,6 +144,21 @@ def test_at_most_max_values_slugs_are_kept(network):
     assert len(below.criteria[PARTNER_OF]) == MAX_VALUES == len(above.criteria[PARTNER_OF])
 
 
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Search the organisations that worked with this one"),
+        ("fr", "Chercher les organisations qui ont travaillé avec celle-ci"),
+    ],
+)
+def test_a_profile_links_to_the_search_of_its_partners(client, network, lang, text):
+    """The facet lists the most frequent partners only: every other is one link away, from its profile."""
+    link = f'<a href="/{lang}/?partner_of=bana">{text}</a>'
+    assert link in html.unescape(client.get(f"/{lang}/organisations/bana/").content.decode())
+    assert found("partner_of=bana") == expected_partners("bana") == {"kossa", "fere"}
+    assert text not in html.unescape(client.get(f"/{lang}/organisations/solo/").content.decode())  # no partner
+
+
 @pytest.mark.parametrize(("lang", "legend"), [("en", "Worked with"), ("fr", "A travaillé avec")])
 def test_the_worked_with_facet_counts_and_names_in_the_page_language(client, network, lang, legend):
     network.orgs["fere"].name_en = ""  # no English name: the French one
@@ -168,14 +182,56 @@ def test_the_worked_with_facet_counts_and_names_in_the_page_language(client, net
     assert shown == {slug: len(found(f"partner_of={slug}", ExperienceFilter)) for slug in ("kossa", "bana", "fere")}
 
 
-def test_a_long_worked_with_facet_shows_its_most_frequent_values(client, network):
+@pytest.mark.parametrize(
+    ("lang", "note"),
+    [
+        ("en", "and 13 other organisations: each profile links to the organisations that worked with it."),
+        ("fr", "et 13 autres organisations : chaque profil mène aux organisations qui ont travaillé avec elle."),
+    ],
+)
+def test_a_long_worked_with_facet_lists_its_most_frequent_values_and_says_how_many_more(client, network, lang, note):
+    """Thousands of organisations may have a partner among the results: the facet lists the 10 most frequent
+    (and the chosen ones), says how many others it counted, and has no list to expand."""
     many = [organisation(f"town-{n:02}") for n in range(20)]
     for town in many:
         Participant.objects.create(experience=network.shared, organisation=town, role=Experience.Role.PARTNER)
-    facet = client.get("/en/", {"country": "FR"}).context["facets"][PARTNER_OF]
-    assert facet.trimmed and len(facet) == 10
-    full = client.get("/en/", {"country": "FR", "more": PARTNER_OF}, follow=True).context["facets"][PARTNER_OF]
-    assert not full.trimmed and len(full) == facet.available == 23
+    response = client.get(f"/{lang}/", {"country": "FR"})
+    facet = response.context["facets"][PARTNER_OF]
+    counts = {item["value"]: item["count"] for item in facet}
+    assert len(facet) == 10 and facet.omitted == 13 and not facet.uncounted
+    assert counts["bana"] == 22 and min(counts.values()) == 21  # Bana (in BF) shares the action with all 22
+    assert response.context["facet_toggles"][PARTNER_OF] is None
+    assert note in html.unescape(response.content.decode())
+    expanded = client.get(f"/{lang}/", {"country": "FR", "more": PARTNER_OF}, follow=True).context["facets"]
+    assert [item["value"] for item in expanded[PARTNER_OF]] == [item["value"] for item in facet]
+    chosen = client.get(f"/{lang}/", {"country": "FR", "partner_of": "town-19"}).context["facets"][PARTNER_OF]
+    town = next(item for item in chosen if item["value"] == "town-19")  # the last of the ties: listed as chosen
+    assert town["selected"] and town["count"] == len(found("country=FR&partner_of=town-19")) == 21
+    assert len(chosen) == 11
+
+
+@pytest.mark.parametrize(
+    ("lang", "note"),
+    [
+        ("en", "Narrow the search to 3 organisations or fewer to see whom they worked with."),
+        ("fr", "Affinez la recherche à 3 organisations ou moins pour voir avec qui elles ont travaillé."),
+    ],
+)
+def test_the_worked_with_facet_is_counted_up_to_its_limit(client, network, monkeypatch, lang, note):
+    """Counting it reads every partnership of the organisations counted: beyond PARTNER_FACET_LIMIT of them
+    only the chosen values are counted, and the page says how to see the others."""
+    params = {"country": "FR"}  # Kossa, Fere, Lone, Solo: Kossa and Fere worked with Bana and each other
+    assert len(found("country=FR")) == 4
+    monkeypatch.setattr("directory.criteria.PARTNER_FACET_LIMIT", 4)
+    counted = client.get(f"/{lang}/", params).context["facets"][PARTNER_OF]
+    assert {item["value"]: item["count"] for item in counted} == {"bana": 2, "fere": 1, "kossa": 1}
+    monkeypatch.setattr("directory.criteria.PARTNER_FACET_LIMIT", 3)
+    response = client.get(f"/{lang}/", params)
+    assert len(response.context["facets"][PARTNER_OF]) == 0 and response.context["facets"][PARTNER_OF].uncounted
+    assert note in html.unescape(response.content.decode())
+    chosen = client.get(f"/{lang}/", {**params, "partner_of": "bana"}).context["facets"][PARTNER_OF]
+    assert [(item["value"], item["count"]) for item in chosen] == [("bana", len(found("country=FR&partner_of=bana")))]
+    assert chosen[0]["count"] == 2
 
 
 def facet_values(slug):
@@ -274,13 +330,14 @@ def test_alerts_read_it(network):
     assert {match.row.slug for match in rows} == found("partner_of=kossa") and total == 2
 
 
-def test_the_search_page_adds_three_queries_for_partner_of(client, network, django_assert_num_queries):
-    """The slugs read into ids by the check that the URL is canonical and by the search (the filter chips and
-    the links to the experiences list reuse them), then the "Worked with" counts given by slug; on PostgreSQL
-    one more: the organisations having the chosen partners, from their facet values (a sparse facet has no
-    bitmap, institutions/bitmaps.py)."""
+def test_the_search_page_adds_four_queries_for_partner_of(client, network, django_assert_num_queries):
+    """The chosen organisations read (slugs into ids, and their names) by the check that the URL is canonical
+    and by the search (the filter chips and the links to the experiences list reuse them), the number of
+    organisations "Worked with" counts over (the other criteria's results) and the names of the
+    organisations it lists; on PostgreSQL one more: the organisations having the chosen partners, from their
+    facet values (a sparse facet has no bitmap, institutions/bitmaps.py), which also give that number."""
     client.get("/en/?country=FR")  # the names, cached for the generation
-    with django_assert_num_queries(PAGE_QUERIES + 3 + (connection.vendor == "postgresql")):
+    with django_assert_num_queries(PAGE_QUERIES + 4):
         response = client.get("/en/?country=FR&partner_of=kossa")
     assert {row.slug for row in response.context["page"].object_list} == {"fere"}
 

@@ -58,15 +58,17 @@ SELECT * FROM unnest(%s::integer[], %s::varchar[], %s::varchar[], %s::varbit[])
 ON CONFLICT (chunk, facet, value) DO UPDATE SET bits = institutions_facetbitmap.bits | EXCLUDED.bits
 """
 
-# For each (facet, organisations) asked: every value of the facet and how many of those organisations have
-# it. A NULL set of organisations means every published one. Counted per chunk first (MATERIALIZED: grouping
-# the joined rows directly would sort their 8 KiB bitmaps), then added up.
+# For each (facet, set of organisations) asked: every value of the facet and how many of those organisations
+# have it. Each set is sent once, however many facets are counted over it (a chunk's column is 65,536
+# characters for the driver to write out); a set with a NULL chunk means every published organisation.
+# Counted per chunk first (MATERIALIZED: grouping the joined rows directly would sort their 8 KiB bitmaps),
+# then added up.
 _COUNT = """
 WITH counted AS MATERIALIZED (
     SELECT b.facet, b.value, bit_count(COALESCE(b.bits & s.bits, b.bits)) AS n
-    FROM institutions_facetbitmap b
-    JOIN unnest(%s::varchar[], %s::integer[], %s::varbit[]) AS s(facet, chunk, bits)
-      ON b.facet = s.facet AND (s.chunk IS NULL OR b.chunk = s.chunk)
+    FROM unnest(%s::varchar[], %s::integer[]) AS a(facet, set)
+    JOIN unnest(%s::integer[], %s::integer[], %s::varbit[]) AS s(set, chunk, bits) ON s.set = a.set
+    JOIN institutions_facetbitmap b ON b.facet = a.facet AND (s.chunk IS NULL OR b.chunk = s.chunk)
 )
 SELECT facet, value, SUM(n)::integer FROM counted GROUP BY facet, value
 """
@@ -214,19 +216,24 @@ def counts(asked, using="default"):
     """{facet: {value: number}} for `asked`, a list of (facets, organisations): for each of those facets (not
     a sparse one), how many of those organisations (an int as to_bitmap makes; None: every published one)
     have each value. Values nobody there has are left out. One query."""
-    facets, chunks, columns = [], [], []
+    facets, facet_sets = [], []
+    sets, chunks, columns = [], [], []
+    numbers = {}  # organisations -> its number among the sets sent
     for facet_names, organisations in asked:
-        parts = {None: None} if organisations is None else _chunks(organisations)
-        for facet in facet_names:
+        if organisations not in numbers:
+            numbers[organisations] = number = len(numbers)
+            parts = {None: None} if organisations is None else _chunks(organisations)
             for chunk, part in parts.items():
-                facets.append(facet)
+                sets.append(number)
                 chunks.append(chunk)
                 columns.append(None if part is None else _column(part))
+        facets += facet_names
+        facet_sets += [numbers[organisations]] * len(facet_names)
     found = defaultdict(dict)
     if not facets:
         return found
     with connections[using].cursor() as cursor:
-        cursor.execute(_COUNT, [facets, chunks, columns])
+        cursor.execute(_COUNT, [facets, facet_sets, sets, chunks, columns])
         for facet, value, n in cursor.fetchall():
             if n:
                 found[facet][value] = n

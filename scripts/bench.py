@@ -217,6 +217,8 @@ def measure_in_process(args):
     for name, kind, url in scenarios():
         if args.only and not any(part in name for part in args.only):
             continue
+        if args.skip and any(part in name for part in args.skip):
+            continue
         row = {"scenario": name, "kind": kind, "url": url}
         results.append(row)
         if url is None:
@@ -529,6 +531,9 @@ def main():
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"), help="folder for the JSON result")
     parser.add_argument(
         "--only", action="append", help="only the scenarios whose name contains this (repeatable): --only network"
+    )
+    parser.add_argument(
+        "--skip", action="append", help="not the scenarios whose name contains this (repeatable): --skip statistics"
     )
     parser.add_argument("--rss-probe", help=argparse.SUPPRESS)
     args = parser.parse_args()

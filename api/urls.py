@@ -15,6 +15,8 @@ urlpatterns = [
         v1.OrganisationExperiences.as_view(),
         name="organisation_experiences",
     ),
+    path("v1/organisations/<str:slug>/iati/", v1.OrganisationIati.as_view(), name="organisation_iati"),
+    path("v1/iati/", v1.SearchIati.as_view(), name="iati"),
     path("v1/sectors/", v1.SectorList.as_view(), name="sectors"),
     path("v1/sector-categories/", v1.SectorCategoryList.as_view(), name="sector_categories"),
     path("v1/donors/", v1.DonorList.as_view(), name="donors"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import condition
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.decorators import api_view, renderer_classes
 from rest_framework.exceptions import NotFound, ValidationError
@@ -30,6 +30,7 @@ from institutions.cache import changed_at, generation
 from institutions.models import Competence, Organisation, Sector, SectorCategory
 
 from . import serializers
+from . import views as opendata
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 MAX_PAGE = 1_000_000  # a larger page number is not a page but an error: 400
@@ -308,6 +309,46 @@ class CountryList(ListView):
             .distinct()
         )
         return [_country(code) for code in sorted(codes)]
+
+
+IATI_RESPONSE = OpenApiResponse(
+    OpenApiTypes.STR,
+    description="An IATI 2.03 `iati-activities` document: one `iati-activity` per experience, with its texts in "
+    "the language asked and the other (`narrative` elements); valid against the IATI 2.03 XSD.",
+)
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=[LANG_PARAMETER], responses={(200, "application/xml"): IATI_RESPONSE})
+)
+class OrganisationIati(DirectoryView):
+    """The experiences of one published organisation as IATI 2.03 activities (XML), newest first: the same
+    file as its profile's IATI link."""
+
+    def get(self, request, slug):
+        return opendata.organisation_document(get_object_or_404(Organisation.objects.published(), slug=slug))
+
+
+@extend_schema_view(
+    get=extend_schema(
+        description="The experiences of the organisations the search page's criteria match, as IATI 2.03 "
+        f"activities (XML), streamed: the same file as the search page's IATI link. A search matching more than "
+        f"{opendata.IATI_EXPORT_LIMIT:,} activities answers 400: narrow it.",
+        parameters=[LANG_PARAMETER, *_criteria_parameters()],
+        responses={(200, "application/xml"): IATI_RESPONSE},
+    )
+)
+class SearchIati(DirectoryView):
+    """The search's experiences as one IATI file (api/views.py makes it, as for the search page)."""
+
+    def get(self, request):
+        filterset = organisation_search(request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        experiences = opendata.search_experiences(filterset.qs)
+        if message := opendata.too_many(experiences):
+            raise ValidationError({"detail": message})
+        return opendata.search_document(experiences)
 
 
 @extend_schema(exclude=True)

@@ -7,8 +7,8 @@ with id c * CHUNK + i), and a search's counts are `bit_count(value's bits & matc
 computed inside PostgreSQL: about 800 values of 8 KiB per 65,536 organisations, whatever the search.
 
 In Python a set of organisations is a plain int whose bit i stands for the organisation with id i; the
-column holds each chunk as `format(part, "0{CHUNK}b")` reads it (so SQL never computes a position: it only
-ANDs and counts).
+column holds each chunk as `format(part, "0{CHUNK}b")` reads it, the chunk's last organisation first (so SQL
+never computes a position: it only ANDs and counts); it is sent in hexadecimal (_column).
 
 The bitmaps are derived from FacetValue and change in the same transaction (institutions/facets.py calls
 `update_bitmaps` whenever it re-reads organisations' values), so they are exactly as current as the data, on
@@ -101,7 +101,9 @@ def _chunks(bitmap):
 
 
 def _column(part):
-    return format(part, f"0{CHUNK}b")
+    """A chunk as the column's text: in hexadecimal (bit varying reads "x…"), a quarter of the characters of
+    its binary form for the driver to write out and PostgreSQL to read; the same bits in the same order."""
+    return "x" + format(part, f"0{CHUNK // 4}x")
 
 
 def update_bitmaps(organisation_ids, values, using="default"):

@@ -382,7 +382,8 @@ SPECTACULAR_SETTINGS = {
         "criteria), their competences and experiences, sectors, donors and countries. Both languages: `?lang=` "
         "or Accept-Language. Responses carry an ETag and Last-Modified. Each client address may make "
         f"{API_THROTTLE_RATE.replace('/', ' requests per ')}; beyond, 429 with Retry-After. "
-        "Licence of the data: CC BY 4.0. The same data as IATI 2.03 XML: /<lang>/export.iati.xml."
+        "Licence of the data: CC BY 4.0. The experiences as IATI 2.03 XML: `/api/v1/iati/` (a search) and "
+        "`/api/v1/organisations/{slug}/iati/`, the same files as the pages' IATI links."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

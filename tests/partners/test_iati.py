@@ -364,3 +364,52 @@ def test_participants_are_participating_orgs_by_their_role(client, aimf, ouaga, 
             ("4", None, None, [(None, "Réseau sans type")]),
         ]  # fmt: skip
     assert "Commune cachée" not in content(client.get(url("export", "fr"))).decode()
+
+
+# --- the same files in the API (api/v1.py) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_api_gives_an_organisation_file_as_its_profile_does(client, aimf, sector_rows, donors, lang):
+    add_experience(aimf, title_fr="Eau potable", title_en="Drinking water", fundings=[(donors["ce"], 1)])
+    api = client.get(f"/api/v1/organisations/{aimf.slug}/iati/", {"lang": lang})
+    activity = checked(api).find("iati-activity")
+    assert api.content == content(client.get(url("organisation", lang, aimf.slug)))
+    assert activity.get(LANG) == lang  # the language asked; the texts in both
+    assert [n.text for n in activity.findall("title/narrative")] == ["Eau potable", "Drinking water"]
+    assert api["Content-Language"] == lang and api["ETag"]
+
+
+def test_the_api_organisation_file_of_an_unknown_or_unpublished_organisation_is_a_json_404(client, aimf):
+    assert client.get(f"/api/v1/organisations/{aimf.slug}/iati/").status_code == 200
+    aimf.published = False
+    aimf.save()
+    for slug in (aimf.slug, "nobody"):
+        response = client.get(f"/api/v1/organisations/{slug}/iati/")
+        assert response.status_code == 404 and response["Content-Type"] == "application/json"
+
+
+def test_the_api_search_file_takes_the_search_criteria(client, aimf, ouaga, sector_rows, donors):
+    in_aimf = add_experience(aimf, title_fr="Paris")
+    in_ouaga = add_experience(ouaga, title_fr="Ouaga")
+    for country, expected in (("FR", [aimf, in_aimf]), (ouaga.country.code, [ouaga, in_ouaga])):
+        body = content(client.get("/api/v1/iati/", {"country": country, "lang": "fr"}))
+        assert body == content(client.get(url("export", "fr") + f"?country={country}"))
+        tree = checked(client.get("/api/v1/iati/", {"country": country, "lang": "fr"}))
+        identifiers = [a.findtext("iati-identifier") for a in tree.iter("iati-activity")]
+        assert identifiers == ["{}-{}-{}".format(settings.IATI_PREFIX, *(row.pk for row in expected))]
+    assert len(checked(client.get("/api/v1/iati/")).findall("iati-activity")) == 2
+    bad = client.get("/api/v1/iati/", {"lang": "de"})
+    assert bad.status_code == 400 and "lang" in bad.json()
+
+
+def test_the_api_search_file_limit_just_below_and_just_above(client, aimf, sector_rows, monkeypatch):
+    for n in range(3):
+        add_experience(aimf, title_fr=f"Action {n}")
+    monkeypatch.setattr(views, "IATI_EXPORT_LIMIT", 3)
+    assert len(checked(client.get("/api/v1/iati/")).findall("iati-activity")) == 3
+    monkeypatch.setattr(views, "IATI_EXPORT_LIMIT", 2)
+    response = client.get("/api/v1/iati/", {"lang": "en"})
+    assert response.status_code == 400
+    assert "This search matches 3 activities; an IATI export holds at most 2." in response.json()["detail"]
+    assert "Cette recherche correspond à 3 activités" in client.get("/api/v1/iati/", {"lang": "fr"}).json()["detail"]

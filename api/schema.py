@@ -1,7 +1,8 @@
 """OpenAPI schema additions drf-spectacular cannot infer."""
 
 ERRORS = {
-    "400": "A parameter is malformed (not a number, out of range, NUL character, unknown language).",
+    "400": "A parameter is malformed (not a number, out of range, NUL character, unknown language), or a "
+    "search is too large for one IATI file (`/api/v1/iati/`).",
     "404": "No such published organisation, or a page after the last one.",
     "429": "Too many requests from this address: wait the number of seconds in Retry-After.",
 }

@@ -23,7 +23,13 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import AnonRateThrottle
 
-from directory.criteria import CRITERION_FACETS, PARTNER_FACET_LIMIT, OrganisationFilter, experience_count
+from directory.criteria import (
+    CRITERION_FACETS,
+    PARTNER_FACET_LIMIT,
+    OrganisationFilter,
+    PartnerValues,
+    experience_count,
+)
 from directory.views import expanded_facets, organisation_search, with_competences
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.cache import changed_at, generation
@@ -104,6 +110,18 @@ class OrganisationPagination(Pagination):
             f"and the chosen ones, and is counted only when at most {PARTNER_FACET_LIMIT:,} organisations meet "
             "the other criteria (beyond, only its chosen values are).",
             "additionalProperties": {"type": "array", "items": FACET_ITEM},
+        }
+        schema["properties"]["facet_notes"] = {
+            "type": "object",
+            "description": "For `partner_of` (Worked with), which lists only its most frequent values and the "
+            "chosen ones: how many other values it counted (`not_listed`), and whether it counted them at all "
+            "(`counted`: false when too many organisations meet the other criteria; then only the chosen values "
+            "are counted).",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"not_listed": {"type": "integer"}, "counted": {"type": "boolean"}},
+                "required": ["not_listed", "counted"],
+            },
         }
         schema["properties"]["iati"] = {
             "type": "string",
@@ -205,7 +223,8 @@ MORE_PARAMETER = OpenApiParameter(
     enum=list(CRITERION_FACETS),
     many=True,
     description="Criteria whose facet lists every value (by default a long facet lists its most frequent "
-    "values and the chosen ones, as on the search page; `partner_of` always does).",
+    "values and the chosen ones, as on the search page). `partner_of` ignores it: it always lists its 10 most "
+    "frequent values and the chosen ones.",
 )
 
 
@@ -229,7 +248,13 @@ class OrganisationList(ListView):
         organisations = [rows[pk] for pk in ids if pk in rows]
         response = self.get_paginated_response(self.get_serializer(organisations, many=True).data)
         # As on the page: a long facet lists its most frequent values and the chosen ones, unless `more` names it.
-        response.data["facets"] = filterset.facets(expanded_facets(request))
+        facets = filterset.facets(expanded_facets(request))
+        response.data["facets"] = facets
+        response.data["facet_notes"] = {
+            name: {"not_listed": values.omitted, "counted": not values.uncounted}
+            for name, values in facets.items()
+            if isinstance(values, PartnerValues)
+        }
         query = filterset.querystring()
         iati = reverse("opendata:iati_export") + (f"?{query}" if query else "")
         response.data["iati"] = request.build_absolute_uri(iati)
@@ -318,10 +343,18 @@ IATI_RESPONSE = OpenApiResponse(
 )
 
 
+class XMLView(DirectoryView):
+    """Answers an XML file of its own (a Django response), whatever the Accept header asks; its errors in
+    JSON, as the other endpoints' (the API's one renderer: asking for XML must not answer 406)."""
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
+
+
 @extend_schema_view(
     get=extend_schema(parameters=[LANG_PARAMETER], responses={(200, "application/xml"): IATI_RESPONSE})
 )
-class OrganisationIati(DirectoryView):
+class OrganisationIati(XMLView):
     """The experiences of one published organisation as IATI 2.03 activities (XML), newest first: the same
     file as its profile's IATI link."""
 
@@ -338,7 +371,7 @@ class OrganisationIati(DirectoryView):
         responses={(200, "application/xml"): IATI_RESPONSE},
     )
 )
-class SearchIati(DirectoryView):
+class SearchIati(XMLView):
     """The search's experiences as one IATI file (api/views.py makes it, as for the search page)."""
 
     def get(self, request):

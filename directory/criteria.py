@@ -51,6 +51,7 @@ SECTOR_CODE = re.compile(r"[0-9]{3}|[0-9]{5}")  # ASCII digits: \d also matches 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # as SlugField takes them
 SLUG_LENGTH = Organisation._meta.get_field("slug").max_length
 PARTNER_OF = FacetValue.PARTNER_OF
+PUBLISHED = FacetValue.PUBLISHED
 # A long facet (hundreds of countries, sectors or donors) shows this many values, the most frequent, until it
 # is expanded: the page stays short to read and to tab through, and the full list is one link away. A facet
 # only a few values longer is shown whole: a link to see two more values would be a waste of a click.
@@ -296,9 +297,9 @@ class Criteria(django_filters.FilterSet):
         chosen = [self.partner_ids[slug] for slug in self.criteria.get(PARTNER_OF) or []]
         listed = sorted(by_id, key=lambda pk: (-by_id[pk], pk))[:SHORT_FACET]
         listed += [pk for pk in chosen if pk in by_id and pk not in listed]
-        counts = PartnerCounts(total=len(by_id) if counted else None)
+        counts = PartnerCounts(total=len(by_id) if counted else None, chosen=chosen)
         if listed:
-            rows = Organisation.objects.using(self.queryset.db).filter(pk__in=listed)
+            rows = Organisation.objects.using(self.queryset.db).published().filter(pk__in=listed)
             for pk, slug, *names in rows.values_list("pk", "slug", "name_fr", "name_en"):
                 counts[slug] = by_id[pk]
                 counts.names[slug] = names
@@ -397,7 +398,7 @@ class OrganisationFilter(Criteria):
         """Those of `ids` that are the queryset's (the published organisations): on PostgreSQL from their
         bitmap, elsewhere one query."""
         if bitmaps.enabled(self.queryset.db):
-            return bitmaps.members(bitmaps.published(self.queryset.db), ids)
+            return bitmaps.members(self._bitmaps[PUBLISHED], ids)
         listed = set(self.queryset.filter(pk__among=ids).values_list("pk", flat=True)) if ids else set()
         return [pk for pk in ids if pk in listed]
 
@@ -446,7 +447,16 @@ class OrganisationFilter(Criteria):
     @cached_property
     def chosen(self):
         """PostgreSQL: {facet criterion in force: the organisations having one of its values, as a bitmap}."""
-        return bitmaps.chosen({c: self.facet_pairs(c) for c in self.facet_criteria}, self.queryset.db)
+        return {criterion: self._bitmaps[criterion] for criterion in self.facet_criteria}
+
+    @cached_property
+    def _bitmaps(self):
+        """PostgreSQL: the bitmaps a search reads, in one query: of the chosen values (by criterion) and, with a
+        text, of the published organisations (PUBLISHED), which its matches are kept from."""
+        wanted = {criterion: self.facet_pairs(criterion) for criterion in self.facet_criteria}
+        if self.text:
+            wanted[PUBLISHED] = [(PUBLISHED, "yes")]
+        return bitmaps.chosen(wanted, self.queryset.db)
 
     @cached_property
     def _relevance_order(self):
@@ -552,18 +562,20 @@ class OrganisationFilter(Criteria):
         """"Worked with" (PartnerCounts) over the organisations matching every criterion except those in
         `skip`: every value when they are at most PARTNER_FACET_LIMIT, else only the chosen values."""
         using = self.queryset.db
-        organisations = self.narrowed(skip).order_by().values("pk")
-        if bitmaps.enabled(using) and (having := self._organisations(skip)) is not None:
+        having = self._organisations(skip) if bitmaps.enabled(using) else None
+        if having is not None:
             size = having.bit_count()
-            if size <= PARTNER_FACET_LIMIT:
-                organisations = bitmaps.ids(having)
         else:
-            size = organisations.count() if skip else self.count()  # no criterion skipped: the results
-        rows = FacetValue.objects.using(using).filter(facet=PARTNER_OF, organisation_id__in=organisations)
+            size = self.narrowed(skip).count() if skip else self.count()  # no criterion skipped: the results
         counted = size <= PARTNER_FACET_LIMIT
+        if not counted and not self.criteria.get(PARTNER_OF):
+            return PartnerCounts()
+        if counted and having is not None:
+            organisations = bitmaps.ids(having)
+        else:  # built only when needed: going through a text's ids (76,000 at 100,000) costs Django 100 ms
+            organisations = self.narrowed(skip).order_by().values("pk")
+        rows = FacetValue.objects.using(using).filter(facet=PARTNER_OF, organisation_id__in=organisations)
         if not counted:
-            if not self.criteria.get(PARTNER_OF):
-                return PartnerCounts()
             rows = rows.filter(value__in=[str(self.partner_ids[slug]) for slug in self.criteria[PARTNER_OF]])
         by_id = {int(value): n for value, n in rows.values_list("value").annotate(n=Count("pk")).order_by()}
         return self.partner_counts(by_id, counted=counted)
@@ -661,6 +673,7 @@ class FacetValues(list):
 
     uncounted = False  # see PartnerValues
     omitted = 0
+    chosen = False
 
     def __init__(self, *, available, expanded):
         super().__init__()
@@ -679,7 +692,8 @@ class FacetValues(list):
 
 class PartnerValues(FacetValues):
     """"Worked with": the values its PartnerCounts lists, all shown (it has no list to expand), with how many
-    other values it counted (`omitted`), or that it counted only the chosen ones (`uncounted`)."""
+    other values it counted (`omitted`), or that it counted only the chosen ones (`uncounted`), and whether
+    any is chosen (`chosen`)."""
 
     long = False
 
@@ -687,6 +701,7 @@ class PartnerValues(FacetValues):
         super().__init__(available=len(counts), expanded=False)
         self.uncounted = counts.total is None
         self.omitted = 0 if self.uncounted else counts.total - len(counts)
+        self.chosen = bool(counts.chosen)
 
     @property
     def limit(self):
@@ -699,10 +714,11 @@ class PartnerCounts(dict):
     values); `names` {slug: (name_fr, name_en)} of those, `total` the number of values counted (None when the
     organisations were too many to count, PARTNER_FACET_LIMIT: then only the chosen values are)."""
 
-    def __init__(self, counts=(), *, total=None):
+    def __init__(self, counts=(), *, total=None, chosen=()):
         super().__init__(counts)
         self.names = {}
         self.total = total
+        self.chosen = list(chosen)  # the ids of the chosen values
 
     def labels(self, language):
         return {slug: in_language(names, language) for slug, names in self.names.items()}

@@ -21,9 +21,10 @@ from institutions.models import Competence, Organisation
 
 from .criteria import (
     CRITERION_FACETS,
+    PARTNER_OF,
     SORT_CHOICES,
     OrganisationFilter,
-    experience_counts,
+    experience_count,
     facet_of,
     in_language,
     shared_criteria,
@@ -62,8 +63,9 @@ def with_competences(queryset):
 
 
 def expanded_facets(request, criteria=CRITERION_FACETS):
-    """The facets the visitor opened in full (`more`, repeatable, by criterion name); others ignored."""
-    return sorted(name for name in set(request.GET.getlist("more")) if name in criteria)
+    """The facets the visitor opened in full (`more`, repeatable, by criterion name); others ignored, and
+    "Worked with" too (it always lists its most frequent values: PartnerValues)."""
+    return sorted(name for name in set(request.GET.getlist("more")) if name in criteria and name != PARTNER_OF)
 
 
 def canonical_query(request, filterset=None):
@@ -144,8 +146,8 @@ def profile_url_maker():
 
 
 def result_rows(ids):
-    """The rows of these organisations, in this order: three queries of plain values (the organisations,
-    their competences, their numbers of experiences), whatever the number of rows. The search page, its
+    """The rows of these organisations, in this order: two queries of plain values (the organisations with
+    their numbers of experiences, their competences), whatever the number of rows. The search page, its
     print view and the feeds list organisations this way."""
     language = get_language() or settings.LANGUAGE_CODE
     kinds, names_of_countries = dict(Organisation.Kind.choices), country_names(language)
@@ -156,13 +158,10 @@ def result_rows(ids):
         .values_list("organisation_id", "sector__name_fr", "sector__name_en")
     ):
         competences[pk].append(in_language(names, language))
-    experiences = experience_counts(ids)
     url_of = profile_url_maker()
     found = {}
-    for pk, slug, name_fr, name_en, acronym, kind, city, country, updated in Organisation.objects.filter(
-        pk__in=ids
-    ).values_list(*ROW_FIELDS):
-        n = experiences.get(pk, 0)
+    rows = Organisation.objects.filter(pk__in=ids).annotate(n=experience_count())
+    for pk, slug, name_fr, name_en, acronym, kind, city, country, updated, n in rows.values_list(*ROW_FIELDS, "n"):
         found[pk] = ResultRow(
             slug=slug,
             url=url_of(slug),

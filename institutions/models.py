@@ -237,7 +237,8 @@ class FacetValue(models.Model):
 
 
 class BitStringField(models.Field):
-    """A PostgreSQL `bit varying` column, read and written as a string of "0" and "1" (other databases: text)."""
+    """A PostgreSQL `bit varying` column, read as a string of "0" and "1" and written as one or in hexadecimal
+    ("x…", institutions/bitmaps.py) (other databases: text)."""
 
     def db_type(self, connection):
         return "bit varying" if connection.vendor == "postgresql" else "text"

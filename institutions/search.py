@@ -258,11 +258,10 @@ def _ranked_postgresql(q, using):
             rank=Case(When(by_name, then=SearchRank(F("name_vector"), query)), default=Value(0.0)),
         )
         .order_by("band", "-rank", Collate("names", "C"), "pk")  # folded text: byte order is enough
-        .values_list("pk", "band")
+        .values_list("pk", flat=True)  # the band orders, it is not read: no conversion of 76,000 values
     )
     with _indexes_only(using):
-        rows = list(ranked)
-    return rows
+        return list(ranked)
 
 
 def suggestion(q, using="default"):
@@ -416,7 +415,7 @@ def _ranked_sqlite(q, using):
         return []
     with connections[using].cursor() as cursor:
         cursor.execute(_FTS_RANKED, [_fts_query(groups, 1), _fts_query(groups, 2), query])
-        return cursor.fetchall()
+        return [pk for pk, _band in cursor.fetchall()]
 
 
 # --- searching --------------------------------------------------------------------------------------
@@ -425,20 +424,16 @@ def _ranked_sqlite(q, using):
 _JOINED = re.compile(r"(?<=\w)-(?=\w)")  # "Saint-Fictif", "ANE-AL"; not the "-" of "-word"
 
 
-def _ranked(q, using):
-    """[(organisation id, band)] in relevance order. A hyphenated word is looked for as its words:
-    PostgreSQL would otherwise want the whole compound ("saint-fictif" is not in "saint-fictif-des-pres")."""
+def ranked_ids(q, using="default"):
+    """Ids of every organisation matching q, most relevant first (see the module's docstring). A hyphenated
+    word is looked for as its words: PostgreSQL would otherwise want the whole compound ("saint-fictif" is not
+    in "saint-fictif-des-pres")."""
     q = _JOINED.sub(" ", clean_query(q))
     if not q:
         return []
     if connections[using].vendor == "postgresql":
         return _ranked_postgresql(q, using)
     return _ranked_sqlite(q, using)
-
-
-def ranked_ids(q, using="default"):
-    """Ids of every organisation matching q, most relevant first (see the module's docstring)."""
-    return [pk for pk, _band in _ranked(q, using)]
 
 
 _WRITTEN_WORD = re.compile(r"(?:\w|[\u0300-\u036f])+")  # a word before folding: its accents may be marks of their own

@@ -202,8 +202,10 @@ def test_a_long_worked_with_facet_lists_its_most_frequent_values_and_says_how_ma
     assert counts["bana"] == 22 and min(counts.values()) == 21  # Bana (in BF) shares the action with all 22
     assert response.context["facet_toggles"][PARTNER_OF] is None
     assert note in html.unescape(response.content.decode())
-    expanded = client.get(f"/{lang}/", {"country": "FR", "more": PARTNER_OF}, follow=True).context["facets"]
-    assert [item["value"] for item in expanded[PARTNER_OF]] == [item["value"] for item in facet]
+    expanded = client.get(f"/{lang}/", {"country": "FR", "more": PARTNER_OF})  # nothing to expand: not canonical
+    assert expanded.status_code == 301 and expanded["Location"] == f"/{lang}/?country=FR"
+    notes = client.get("/api/v1/organisations/", {"country": "FR"}).json()["facet_notes"]
+    assert notes == {PARTNER_OF: {"not_listed": 13, "counted": True}}
     chosen = client.get(f"/{lang}/", {"country": "FR", "partner_of": "town-19"}).context["facets"][PARTNER_OF]
     town = next(item for item in chosen if item["value"] == "town-19")  # the last of the ties: listed as chosen
     assert town["selected"] and town["count"] == len(found("country=FR&partner_of=town-19")) == 21
@@ -211,13 +213,23 @@ def test_a_long_worked_with_facet_lists_its_most_frequent_values_and_says_how_ma
 
 
 @pytest.mark.parametrize(
-    ("lang", "note"),
+    ("lang", "note", "chosen_note"),
     [
-        ("en", "Narrow the search to 3 organisations or fewer to see whom they worked with."),
-        ("fr", "Affinez la recherche à 3 organisations ou moins pour voir avec qui elles ont travaillé."),
+        (
+            "en",
+            "Narrow the search to 3 organisations or fewer to see whom they worked with.",
+            "To see whom else these organisations worked with, narrow the search with other criteria to 3 "
+            "organisations or fewer.",
+        ),
+        (
+            "fr",
+            "Affinez la recherche à 3 organisations ou moins pour voir avec qui elles ont travaillé.",
+            "Pour voir avec qui d'autre ces organisations ont travaillé, affinez la recherche par d'autres critères "
+            "jusqu'à 3 organisations ou moins.",
+        ),
     ],
 )
-def test_the_worked_with_facet_is_counted_up_to_its_limit(client, network, monkeypatch, lang, note):
+def test_the_worked_with_facet_is_counted_up_to_its_limit(client, network, monkeypatch, lang, note, chosen_note):
     """Counting it reads every partnership of the organisations counted: beyond PARTNER_FACET_LIMIT of them
     only the chosen values are counted, and the page says how to see the others."""
     params = {"country": "FR"}  # Kossa, Fere, Lone, Solo: Kossa and Fere worked with Bana and each other
@@ -229,9 +241,15 @@ def test_the_worked_with_facet_is_counted_up_to_its_limit(client, network, monke
     response = client.get(f"/{lang}/", params)
     assert len(response.context["facets"][PARTNER_OF]) == 0 and response.context["facets"][PARTNER_OF].uncounted
     assert note in html.unescape(response.content.decode())
-    chosen = client.get(f"/{lang}/", {**params, "partner_of": "bana"}).context["facets"][PARTNER_OF]
+    assert client.get("/api/v1/organisations/", params).json()["facet_notes"] == {
+        PARTNER_OF: {"not_listed": 0, "counted": False}
+    }
+    response = client.get(f"/{lang}/", {**params, "partner_of": "bana"})
+    chosen = response.context["facets"][PARTNER_OF]
     assert [(item["value"], item["count"]) for item in chosen] == [("bana", len(found("country=FR&partner_of=bana")))]
     assert chosen[0]["count"] == 2
+    assert note not in html.unescape(response.content.decode())  # the chosen ones' note instead:
+    assert chosen_note in html.unescape(response.content.decode())
 
 
 def facet_values(slug):
@@ -345,7 +363,7 @@ def test_the_search_page_adds_four_queries_for_partner_of(client, network, djang
 def test_the_pages_with_the_worked_with_facet_are_valid_html(client, network, tmp_path):
     from tests.test_html_valid import save_pages, vnu
 
-    urls = ["/{}/?partner_of=kossa&more=partner_of", "/{}/experiences/?partner_of=bana", "/{}/?country=FR"]
+    urls = ["/{}/?partner_of=kossa", "/{}/experiences/?partner_of=bana", "/{}/?country=FR"]
     paths = []
     for lang in ("fr", "en"):
         paths += save_pages(client, [url.format(lang) for url in urls], tmp_path / lang)

@@ -221,13 +221,13 @@ def test_print_view_lists_every_match_without_pagination(client, directory):
 
 
 # The search page's queries, whatever the number of results and of criteria: the page's ids (1); the
-# page's organisations, their competences and their numbers of experiences (3); on SQLite the total (1) and
+# page's organisations with their numbers of experiences, and their competences (2); on SQLite the total (1) and
 # the facet counts (1: one UNION ALL over the facets whose criterion is not in force and one part per
 # criterion in force); on PostgreSQL the bitmaps of the values chosen (1), which also give the total, and
 # the counts from every value's bitmap (1); "Worked with" counted from its facet values (1; the names of the
 # organisations it lists: 1 more when there are any, none here). The names of sectors and donors (2 more)
 # are kept in the cache for the directory's generation.
-PAGE_QUERIES = 7
+PAGE_QUERIES = 6
 LABEL_QUERIES = 2
 
 

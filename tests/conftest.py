@@ -83,13 +83,21 @@ def shared_state_cache(settings):
     return caches["state"]
 
 
+_SECTOR_ROWS = []  # [(model, column names, rows)] of the sectors as the session loaded them
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database holds the OECD sectors, the reference data most pages need, loaded once per session
     (each test's changes are rolled back with its transaction). Tests that bring their own codes, or load
     them, ask for `no_sectors`."""
+    from institutions.models import Sector, SectorCategory
+
     with django_db_blocker.unblock():
         call_command("load_sectors", stdout=io.StringIO())
+        for model in (SectorCategory, Sector):  # kept for the `sectors` fixture
+            names = [field.attname for field in model._meta.concrete_fields]
+            _SECTOR_ROWS.append((model, names, list(model.objects.values_list(*names))))
 
 
 @pytest.fixture(autouse=True)
@@ -107,12 +115,19 @@ def _exports_dir(settings, tmp_path_factory):
 
 @pytest.fixture
 def sectors(db):
-    """The OECD sectors. Loaded once per session; a transactional test empties the database at its end (they
-    run after the others), so a later one finds none and loads them again."""
+    """The OECD sectors. Loaded once per session (django_db_setup); a transactional test empties the database
+    at its end, so a later test finds none: it gets them back as the session loaded them, in two bulk inserts
+    inside its transaction (load_sectors took 2 s a test, up to 30 s with the other worker busy)."""
+    _restore_sectors()
+
+
+def _restore_sectors():
+    """The sectors as the session loaded them, when a transactional test has emptied the database."""
     from institutions.models import Sector
 
     if not Sector.objects.exists():
-        call_command("load_sectors", stdout=io.StringIO())
+        for model, names, rows in _SECTOR_ROWS:
+            model.objects.bulk_create(model.from_db("default", names, row) for row in rows)
 
 
 @pytest.fixture
@@ -140,11 +155,8 @@ def _demo_in_module(django_db_setup, django_db_blocker):
     """The demo data (manage.py load_demo), loaded once for the module that asks for it, in a transaction
     rolled back after the module's last test. Its rows stay until then: the tests that ask for it come last
     in theirs. (A worker of `make test` given part of a module loads it for its part.)"""
-    from institutions.models import Sector
-
     with django_db_blocker.unblock(), transaction.atomic():
-        if not Sector.objects.exists():  # a transactional test emptied the database earlier in this worker
-            call_command("load_sectors", stdout=io.StringIO())
+        _restore_sectors()  # a transactional test may have emptied the database earlier in this worker
         with refreshed_once():
             call_command("load_demo", stdout=io.StringIO())
         with django_db_blocker.block():

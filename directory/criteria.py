@@ -297,7 +297,7 @@ class Criteria(django_filters.FilterSet):
         chosen = [self.partner_ids[slug] for slug in self.criteria.get(PARTNER_OF) or []]
         listed = sorted(by_id, key=lambda pk: (-by_id[pk], pk))[:SHORT_FACET]
         listed += [pk for pk in chosen if pk in by_id and pk not in listed]
-        counts = PartnerCounts(total=len(by_id) if counted else None, chosen=chosen)
+        counts = PartnerCounts(total=len(by_id) if counted else None)
         if listed:
             rows = Organisation.objects.using(self.queryset.db).published().filter(pk__in=listed)
             for pk, slug, *names in rows.values_list("pk", "slug", "name_fr", "name_en"):
@@ -673,7 +673,6 @@ class FacetValues(list):
 
     uncounted = False  # see PartnerValues
     omitted = 0
-    chosen = False
 
     def __init__(self, *, available, expanded):
         super().__init__()
@@ -701,7 +700,10 @@ class PartnerValues(FacetValues):
         super().__init__(available=len(counts), expanded=False)
         self.uncounted = counts.total is None
         self.omitted = 0 if self.uncounted else counts.total - len(counts)
-        self.chosen = bool(counts.chosen)
+
+    @property
+    def chosen(self):
+        return any(item["selected"] for item in self)
 
     @property
     def limit(self):
@@ -714,11 +716,10 @@ class PartnerCounts(dict):
     values); `names` {slug: (name_fr, name_en)} of those, `total` the number of values counted (None when the
     organisations were too many to count, PARTNER_FACET_LIMIT: then only the chosen values are)."""
 
-    def __init__(self, counts=(), *, total=None, chosen=()):
+    def __init__(self, counts=(), *, total=None):
         super().__init__(counts)
         self.names = {}
         self.total = total
-        self.chosen = list(chosen)  # the ids of the chosen values
 
     def labels(self, language):
         return {slug: in_language(names, language) for slug, names in self.names.items()}
@@ -748,7 +749,7 @@ def _facet_labels(language):
     from django.utils import translation
 
     with translation.override(language):
-        by_country = dict(sorted(((c, str(n)) for c, n in countries), key=lambda pair: (fold(pair[1]), pair[0])))
+        by_country = _by_name({code: str(name) for code, name in countries})
         kinds = {value: str(label) for value, label in Organisation.Kind.choices}
         roles = {value: str(label) for value, label in Experience.Role.choices}
     sectors, categories = {}, {}

@@ -201,12 +201,6 @@ def members(bitmap, ids):
     return [pk for pk in ids if pk >> 3 < size and bits[pk >> 3] >> (pk & 7) & 1]
 
 
-def published(using="default"):
-    """The published organisations (every one has the facet value published=yes)."""
-    published = FacetValue.PUBLISHED
-    return chosen({published: [(published, "yes")]}, using)[published]
-
-
 def _union(bitmaps):
     result = 0
     for bitmap in bitmaps:

@@ -99,7 +99,7 @@ class OrganisationSerializer(serializers.Serializer):
     city = serializers.CharField()
     country = serializers.CharField(source="country.code")
     country_name = serializers.CharField(source="country.name")
-    competences = serializers.SerializerMethodField(help_text="OECD DAC 5-digit codes, by rank.")
+    competences = serializers.SerializerMethodField(help_text="OECD DAC 5-digit codes, by rank (then code).")
     experience_count = serializers.IntegerField()
     updated = serializers.DateTimeField()
 
@@ -116,7 +116,8 @@ class OrganisationSerializer(serializers.Serializer):
         return self._absolute(reverse("opendata:iati_organisation", args=[organisation.slug]))
 
     def get_competences(self, organisation) -> list[str]:
-        return [competence.sector.code for competence in organisation.competences.all()]
+        # "rank:code" pairs (api.v1.competence_codes): a rank is one digit (1 to 5), so they sort as text.
+        return [pair.split(":")[1] for pair in sorted((organisation.competence_codes or "").split())]
 
 
 class OrganisationDetailSerializer(OrganisationSerializer):

@@ -5,7 +5,8 @@ import hashlib
 
 from django import forms
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import CharField, OuterRef, Prefetch, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
@@ -30,7 +31,7 @@ from directory.criteria import (
     PartnerValues,
     experience_count,
 )
-from directory.views import expanded_facets, organisation_search, with_competences
+from directory.views import expanded_facets, organisation_search
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.cache import changed_at, generation
 from institutions.models import Competence, Organisation, Sector, SectorCategory
@@ -228,6 +229,14 @@ MORE_PARAMETER = OpenApiParameter(
 )
 
 
+def competence_codes():
+    """An organisation's competences in one string of "rank:code" pairs, so that the list's rows come with
+    their competences in one query (SQLite before 3.44 cannot order inside an aggregate: the serializer sorts)."""
+    pairs = Concat(Cast("rank", CharField()), Value(":"), "sector__code", output_field=CharField())
+    codes = Competence.objects.filter(organisation=OuterRef("pk")).order_by().values("organisation")
+    return Subquery(codes.annotate(codes=StringAgg(pairs, Value(" "))).values("codes"))
+
+
 @extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER, MORE_PARAMETER, *_criteria_parameters()]))
 class OrganisationList(ListView):
     """Published organisations matching the search page's criteria, in its order."""
@@ -244,7 +253,8 @@ class OrganisationList(ListView):
         # The search page's own ids, in its order: the API lists exactly what the page lists; one query then
         # reads the page's rows.
         ids = self.paginate_queryset(filterset.result_ids())
-        rows = with_competences(Organisation.objects.annotate(experience_count=experience_count())).in_bulk(ids)
+        rows = Organisation.objects.annotate(experience_count=experience_count(), competence_codes=competence_codes())
+        rows = rows.in_bulk(ids)
         organisations = [rows[pk] for pk in ids if pk in rows]
         response = self.get_paginated_response(self.get_serializer(organisations, many=True).data)
         # As on the page: a long facet lists its most frequent values and the chosen ones, unless `more` names it.

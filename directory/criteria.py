@@ -405,8 +405,11 @@ class OrganisationFilter(Criteria):
     def narrowed(self, skip=()):
         """Published organisations matching every criterion except those in `skip` (a facet ignores its own)."""
         queryset = self.queryset.all()
-        for criterion in CRITERION_FACETS:
-            if criterion not in skip and self.criteria.get(criterion):
+        kept = [criterion for criterion in self.facet_criteria if criterion not in skip]
+        if kept and bitmaps.enabled(self.queryset.db):  # PostgreSQL: those having the values, from their bitmaps
+            queryset = queryset.filter(pk__among=bitmaps.ids(bitmaps.intersection(self.chosen[c] for c in kept)))
+        else:
+            for criterion in kept:
                 queryset = queryset.filter(criterion_q(self.facet_pairs(criterion)))
         if self.years:
             queryset = queryset.filter(active_q(*self.years))

@@ -12,6 +12,7 @@ from unittest import mock
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from directory import export_files
 from experiences.models import Experience
@@ -245,17 +246,19 @@ def test_experiences_follow_the_criteria_both_ways(client, directory):
 @pytest.mark.parametrize("size", [5, 40])
 def test_export_query_count_does_not_grow_with_rows(client, directory, django_assert_num_queries, size):
     """Guards against N+1: the ids, the sectors' names, then three queries per chunk of organisations
-    (four per chunk of experiences, plus the donors' names)."""
+    (four per chunk of experiences, plus the donors' names); on PostgreSQL the ids come from the chosen
+    values' bitmaps, read first."""
+    bitmaps = int(connection.vendor == "postgresql")
     Organisation.objects.bulk_create(
         [Organisation(name_fr=f"Commune {n:02}", slug=f"commune-{n:02}", country="BE") for n in range(size)]
     )
     for organisation in Organisation.objects.filter(country="BE"):
         Experience.objects.create(organisation=organisation, role="partner", start_date="2020-01-01", title="x")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(5 + bitmaps):
         body(client.get("/en/export.csv", {"country": "BE"}))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(5 + bitmaps):
         body(client.get("/en/export.json", {"country": "BE"}))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(8 + bitmaps):
         body(client.get("/en/export-experiences.csv", {"country": "BE"}))
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.utils import translation
@@ -102,27 +102,32 @@ def chart(table):
     )
 
 
-def split(amount, keys):
-    """{key: its share of amount}: even shares in cents, the odd cents to the first keys in order, adding up
-    to `amount` exactly."""
-    cents = int((amount / CENT).to_integral_value())
+def in_cents(amount):
+    """An amount (a Decimal of at most two places, or None) in whole cents: sums of integers are exact and
+    several times faster than sums of Decimals (a million shares at 100,000 organisations)."""
+    return int(amount * 100) if amount else 0
+
+
+def split(cents, keys):
+    """{key: its share of `cents`}: even shares, the odd cents to the first keys in order, adding up to
+    `cents` exactly."""
     share, odd = divmod(cents, len(keys))
-    return {key: (share + (1 if n < odd else 0)) * CENT for n, key in enumerate(keys)}
+    return {key: share + (1 if n < odd else 0) for n, key in enumerate(keys)}
 
 
 def split_by(costs, pairs):
     """{key: (experiences, amount)} of these (experience id, key) pairs: each experience of `costs` ({id:
-    cost or None}) counted once under each of its keys (NOT_GIVEN for none), its cost split among them."""
+    cost in cents}) counted once under each of its keys (NOT_GIVEN for none), its cost split among them."""
     keys_of = defaultdict(set)
     for pk, key in pairs:
         keys_of[pk].add(key)
-    counts, amounts = defaultdict(int), defaultdict(Decimal)
-    for pk, cost in costs.items():
+    counts, shares = defaultdict(int), defaultdict(int)
+    for pk, cents in costs.items():
         keys = sorted(keys_of.get(pk) or [NOT_GIVEN])
-        for key, share in split(cost or Decimal(0), keys).items():
+        for key, share in split(cents, keys).items():
             counts[key] += 1
-            amounts[key] += share
-    return {key: (counts[key], amounts[key]) for key in counts}
+            shares[key] += share
+    return {key: (counts[key], shares[key] * CENT) for key in counts}
 
 
 def _cents(amount):
@@ -146,7 +151,8 @@ def statistics(experiences, language):
     matching = experiences.narrowed().order_by()
     of_matching = {"experience__in": matching.values("pk")}
     labels = facet_labels(language)
-    costs = dict(matching.values_list("pk", "cost"))
+    # A plain QuerySet: modeltranslation's goes through each of the 500,000 rows at 100,000 organisations again.
+    costs = {pk: in_cents(cost) for pk, cost in QuerySet(Experience, matching.query).values_list("pk", "cost")}
     money = _("Cost of the actions (EUR)")
     sectors = Experience.sectors.through.objects.filter(**of_matching)
     by_category = split_by(costs, sectors.values_list("experience_id", "sector__category__code"))

@@ -25,9 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from experiences.models import Experience, ExperienceCountry, Funding, Participant
 from experiences.partnerships import actions_with_partners, listed_participants
 from institutions.cache import cache_call, generation
-from institutions.formatting import country_names
 from institutions.models import Organisation
-from institutions.search import ranked_ids, text_matcher
+from institutions.search import experience_ids
 
 from .criteria import (
     PARTNER_OF,
@@ -39,11 +38,6 @@ from .criteria import (
     overlapping_q,
     shown_facets,
 )
-
-# Free text is checked on every experience of the organisations whose document matches it, in Python: a word
-# found in more experiences than this (about 2 s of work at 10,000 organisations) is refused with a notice
-# rather than left to hold a worker. An index of experiences would lift it (README, "Experiences list").
-MAX_TEXT_CANDIDATES = 50_000
 
 SORT_CHOICES = [
     ("-start_date", _("Start date, newest first")),
@@ -108,7 +102,6 @@ class ExperienceFilter(Criteria):
     sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, label=_("Sort by"), empty_label=None)
 
     default_sort = "-start_date"
-    too_broad = False  # the text is in too many organisations' experiences to be looked for in each
 
     def __init__(self, data=None, queryset=None, **kwargs):
         super().__init__(data, queryset=queryset if queryset is not None else published_experiences(), **kwargs)
@@ -116,31 +109,11 @@ class ExperienceFilter(Criteria):
     @cached_property
     def text_ids(self):
         """Ids of the experiences whose own texts match the free text (None without text): title, objectives
-        and results, sector codes and names, countries, in both languages. Looked for among the experiences
-        of the organisations the text search finds (an organisation's document holds its experiences'
-        texts, so none is missed), matched as that search matches (institutions.search.text_matcher)."""
+        and results, sector codes and names, countries, in both languages, matched as the organisation
+        search matches (institutions.search.experience_ids). The list keeps the published ones (narrowed)."""
         if not self.text:
             return None
-        organisations = ranked_ids(self.text, self.queryset.db)
-        candidates = self.queryset.filter(organisation__pk__among=organisations)
-        if candidates.count() > MAX_TEXT_CANDIDATES:
-            self.too_broad = True
-            return []
-        texts = {}
-        for pk, *values in candidates.values_list(
-            "pk", "title_fr", "title_en", "objectives_fr", "objectives_en", "results_fr", "results_en"
-        ):
-            texts[pk] = values
-        of_candidates = {"experience__in": candidates.values("pk")}
-        for pk, *names in Experience.sectors.through.objects.filter(**of_candidates).values_list(
-            "experience_id", "sector__code", "sector__name_fr", "sector__name_en"
-        ):
-            texts[pk] += names
-        country_names_by_language = [country_names(code) for code, _name in settings.LANGUAGES]
-        for pk, code in ExperienceCountry.objects.filter(**of_candidates).values_list("experience_id", "country"):
-            texts[pk] += [names[code] for names in country_names_by_language if code in names]
-        matches = text_matcher(self.text)
-        return [pk for pk, values in texts.items() if matches(values)]
+        return experience_ids(self.text, self.queryset.db)
 
     def narrowed(self, skip=None):
         """Published experiences matching every criterion except `skip` (a facet ignores its own)."""

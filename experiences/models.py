@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -291,3 +292,24 @@ def check_participants_count(count):
             _("An experience lists at most %(max)d participants; %(count)d are given. Keep the main ones.")
             % {"max": MAX_PARTICIPANTS, "count": count}
         )
+
+
+class ExperienceSearchEntry(models.Model):
+    """What the experiences list's free text looks at for one experience (institutions.search), in a narrow
+    table of its own like the organisations' SearchEntry: `document`, the accent-folded text of its title,
+    objectives and results, its sectors' codes and names and its countries' names, in both languages; on
+    PostgreSQL `vector`, its French and English stems, with a GIN index; on SQLite an FTS5 row of those
+    stems instead (migration 0005). Written whenever its organisation's search entry is."""
+
+    experience = models.OneToOneField(
+        Experience, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    document = models.TextField(blank=True, default="")
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("experience search entry")
+        verbose_name_plural = _("experience search entries")
+
+    def __str__(self):
+        return str(self.experience_id)

@@ -8,7 +8,8 @@ Public interface (what the search pages call):
 - `suggestion(q, using="default") -> str | None`: q with each word that matches nothing replaced by the most
   similar word of the directory ("ouagadogou" -> "ouagadougou"); None when every word matches, nothing is
   similar enough, or on SQLite.
-- `text_matcher(q) -> (texts -> bool)`: the same match, on texts that are not a document (experiences).
+- `experience_ids(q, using="default") -> list[int]`: the ids of ALL experiences whose own texts match q, by
+  the same rules, from their ExperienceSearchEntry (experiences.models): the experiences list's free text.
 - `clean_query(q)`: q folded (accents and case) and cut at a word when over-long; the one place that bounds
   a query.
 
@@ -16,7 +17,9 @@ How. Every organisation has a SearchEntry (models.py): an accent-folded document
 band: (1) names and acronym; (2) sectors: codes and names, in both languages, of its competences, their
 categories and its experiences' sectors; (3) everything else: city, country and kind in both languages,
 descriptions, experiences' titles, objectives, results and countries, donors' names and acronyms. Signals
-keep it current on every edit (connect_signals); `manage.py refresh_search` rebuilds all of them. Matching is
+keep it current on every edit (connect_signals), and the entries of the organisation's experiences with
+it (one line: title, objectives, results, sectors, countries); `manage.py refresh_search` rebuilds all of
+them. Matching is
 by word, stemmed in French and in English (a word matches if either stem does), documents and queries folded
 by the same function, so "eau" finds "eaux" and never "Réseau".
 
@@ -27,7 +30,8 @@ by the same function, so "eau" finds "eaux" and never "Réseau".
   organisations). Typos: `suggestion` compares the unknown word with SearchWord (every word of the
   documents) by trigram similarity (pg_trgm).
 - SQLite: an FTS5 table (migration 0005) holding the French and the English stems (snowballstemmer) of each
-  band, one column per band and language; bm25 within a band. The query keeps the same syntax.
+  band, one column per band and language; bm25 within a band. The query keeps the same syntax. The
+  experiences' stems are in an FTS5 table of their own (experiences' migration 0005), a column per language.
 """
 
 import json
@@ -39,6 +43,7 @@ from typing import NamedTuple
 
 import snowballstemmer
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramSimilarity
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections, transaction
 from django.db.models import Case, F, Func, IntegerField, Lookup, Prefetch, Q, TextField, Value, When
 from django.db.models.functions import Collate, Concat
@@ -104,14 +109,7 @@ def build_document(organisation):
     rest += [organisation.description_fr, organisation.description_en]
     places, donors = [], []
     for experience in organisation.experiences.all():
-        rest += [
-            experience.title_fr,
-            experience.title_en,
-            experience.objectives_fr,
-            experience.objectives_en,
-            experience.results_fr,
-            experience.results_en,
-        ]
+        rest += _experience_texts(experience)
         for sector in experience.sectors.all():
             sectors += _sector_text(sector, with_category=False)
         for place in experience.countries.all():
@@ -120,6 +118,28 @@ def build_document(organisation):
             donors += [funding.donor.name_fr, funding.donor.name_en, funding.donor.acronym]
     # A sector, country or donor named several times is written once.
     return "\n".join(_line(parts) for parts in (names, sectors, rest + places + donors))
+
+
+def _experience_texts(experience):
+    return [
+        experience.title_fr,
+        experience.title_en,
+        experience.objectives_fr,
+        experience.objectives_en,
+        experience.results_fr,
+        experience.results_en,
+    ]
+
+
+def build_experience_document(experience):
+    """An experience's document, one line: its title, objectives and results, its sectors' codes and names,
+    its countries' names, in both languages. Reads sectors and countries through .all() (prefetched)."""
+    parts = _experience_texts(experience)
+    for sector in experience.sectors.all():
+        parts += _sector_text(sector, with_category=False)
+    for place in experience.countries.all():
+        parts += _in_both_languages("country", place.country.code)
+    return _line(parts)
 
 
 def _line(parts):
@@ -133,7 +153,7 @@ def _with_related(queryset):
 
     return queryset.prefetch_related(
         Prefetch("competences", queryset=Competence.objects.select_related("sector__category").order_by("rank", "pk")),
-        Prefetch("experiences", queryset=Experience.objects.order_by("pk")),
+        Prefetch("experiences", queryset=Experience.objects.select_related("search_entry").order_by("pk")),
         Prefetch("experiences__sectors", queryset=Sector.objects.order_by("code")),
         Prefetch("experiences__countries", queryset=ExperienceCountry.objects.order_by("pk")),
         Prefetch("experiences__fundings", queryset=Funding.objects.select_related("donor").order_by("pk")),
@@ -141,14 +161,16 @@ def _with_related(queryset):
 
 
 def refresh_search_documents(queryset, batch_size=500, create=True, force=False):
-    """Recompute the search entries of these organisations, in batches (a few queries per batch).
+    """Recompute the search entries of these organisations and of their experiences, in batches (a few
+    queries per batch).
 
     Writes only entries whose text changed (an upsert): no history entry, no `updated`/`version` change.
-    create=False only updates existing entries: an experience deleted along with its organisation must
-    not bring back the entry the same cascade deletes. force=True writes every entry, changed or not
-    (after a change of how entries are indexed). Returns how many entries were written."""
+    create=False only updates existing organisations' entries: an experience deleted along with its
+    organisation must not bring back the entry the same cascade deletes. force=True writes every entry,
+    changed or not (after a change of how entries are indexed). Returns how many organisations' entries were
+    written."""
     organisations = _with_related(queryset.order_by("pk").select_related("search_entry"))
-    changed, count = {}, 0
+    changed, experiences, count = {}, {}, 0
     for organisation in organisations.iterator(chunk_size=batch_size):
         stored = _stored_document(organisation)
         if stored is None and not create:
@@ -156,16 +178,23 @@ def refresh_search_documents(queryset, batch_size=500, create=True, force=False)
         document = build_document(organisation)
         if force or document != stored:
             changed[organisation.pk] = document
-        if len(changed) >= batch_size:
+        for experience in organisation.experiences.all():
+            document = build_experience_document(experience)
+            if force or document != _stored_document(experience):
+                experiences[experience.pk] = document
+        if len(changed) + len(experiences) >= batch_size:
             count += _save_entries(changed, queryset.db)
-            changed = {}
+            _save_experience_entries(experiences, queryset.db)
+            changed, experiences = {}, {}
+    _save_experience_entries(experiences, queryset.db)
     return count + _save_entries(changed, queryset.db)
 
 
-def _stored_document(organisation):
+def _stored_document(row):
+    """The document of an organisation's or experience's search entry; None without one."""
     try:
-        return organisation.search_entry.document
-    except SearchEntry.DoesNotExist:
+        return row.search_entry.document
+    except ObjectDoesNotExist:
         return None
 
 
@@ -189,8 +218,28 @@ def _save_entries(documents, using):
             [SearchWord(word=word) for word in sorted(_words(documents.values()))], ignore_conflicts=True
         )
     elif vendor == "sqlite":
-        _write_fts(documents, using)
+        _write_fts(documents, using, _FTS_DELETE, _FTS_INSERT, bands=3)
     return len(documents)
+
+
+def _save_experience_entries(documents, using):
+    """Write {experience id: document}: the entries, then what each database searches."""
+    from experiences.models import ExperienceSearchEntry
+
+    if not documents:
+        return
+    entries = ExperienceSearchEntry.objects.using(using)
+    entries.bulk_create(
+        [ExperienceSearchEntry(experience_id=pk, document=document) for pk, document in documents.items()],
+        update_conflicts=True,
+        unique_fields=["experience"],
+        update_fields=["document"],
+    )
+    vendor = connections[using].vendor
+    if vendor == "postgresql":
+        entries.filter(pk__in=list(documents)).update(vector=_stems(F("document")))
+    elif vendor == "sqlite":
+        _write_fts(documents, using, _EXPERIENCE_FTS_DELETE, _EXPERIENCE_FTS_INSERT, bands=1)
 
 
 def _words(documents):
@@ -315,6 +364,19 @@ _FTS_INSERT = (
     "INSERT INTO institutions_searchentry_fts "
     "(rowid, names_fr, sectors_fr, rest_fr, names_en, sectors_en, rest_en) VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
+EXPERIENCE_FTS_COLUMNS = [("text_fr",), ("text_en",)]
+_EXPERIENCE_FTS_DELETE = "DELETE FROM experiences_experiencesearchentry_fts WHERE rowid = %s"
+_EXPERIENCE_FTS_INSERT = (
+    "INSERT INTO experiences_experiencesearchentry_fts (rowid, text_fr, text_en) VALUES (%s, %s, %s)"
+)
+# Joined with the entries, as _FTS_RANKED is: a row a bulk delete left behind (generate_directory --clear) is
+# not a match.
+_EXPERIENCE_FTS_MATCH = (
+    "SELECT experiences_experiencesearchentry_fts.rowid FROM experiences_experiencesearchentry_fts "
+    "JOIN experiences_experiencesearchentry "
+    "ON experiences_experiencesearchentry.experience_id = experiences_experiencesearchentry_fts.rowid "
+    "WHERE experiences_experiencesearchentry_fts MATCH %s"
+)
 # Band: 0 when the query matches the names, 1 when it matches names and sectors, else 2; then bm25 (lower
 # is better; names weigh most), then the document (whose first line is the names).
 _FTS_RANKED = (
@@ -352,15 +414,16 @@ def _stemmed(words):
     return tuple([pair[language] for pair in stems] for language in range(len(CONFIGS)))
 
 
-def _write_fts(documents, using):
+def _write_fts(documents, using, delete, insert, bands):
+    """The FTS5 rows of these documents of `bands` lines: each line's French stems, then each one's English."""
     rows = []
     for pk, document in documents.items():
-        lines = (document.split("\n") + ["", ""])[:3]
+        lines = (document.split("\n") + [""] * bands)[:bands]
         french, english = zip(*(_stemmed(_WORD.findall(line)) for line in lines), strict=True)
         rows.append((pk, *(" ".join(stems) for stems in french), *(" ".join(stems) for stems in english)))
     with connections[using].cursor() as cursor:
-        cursor.executemany(_FTS_DELETE, [(pk,) for pk in documents])
-        cursor.executemany(_FTS_INSERT, rows)
+        cursor.executemany(delete, [(pk,) for pk in documents])
+        cursor.executemany(insert, rows)
 
 
 class _Term(NamedTuple):
@@ -384,11 +447,12 @@ def _terms(q):
     return groups
 
 
-def _fts_query(groups, bands):
-    """The FTS5 query of these groups, positive terms looked for in the first `bands` bands only."""
+def _fts_query(groups, bands, table_columns=FTS_COLUMNS):
+    """The FTS5 query of these groups, positive terms looked for in the first `bands` bands only (columns of
+    each language, by band: FTS_COLUMNS or EXPERIENCE_FTS_COLUMNS)."""
 
     def columns(lang):
-        return " ".join(FTS_COLUMNS[lang][:bands])
+        return " ".join(table_columns[lang][:bands])
 
     def term(words):
         french, english = _stemmed(words)
@@ -396,7 +460,7 @@ def _fts_query(groups, bands):
 
     def excluded(words):
         french, english = _stemmed(words)
-        every = " ".join(FTS_COLUMNS[0] + FTS_COLUMNS[1])
+        every = " ".join(table_columns[0] + table_columns[1])
         return f'({{{every}}} : "{" ".join(french)}" OR {{{every}}} : "{" ".join(english)}")'
 
     parts = []
@@ -436,49 +500,24 @@ def ranked_ids(q, using="default"):
     return _ranked_sqlite(q, using)
 
 
-_WRITTEN_WORD = re.compile(r"(?:\w|[\u0300-\u036f])+")  # a word before folding: its accents may be marks of their own
+def experience_ids(q, using="default"):
+    """Ids of every experience whose own texts match q (its ExperienceSearchEntry), published or not (the
+    caller keeps the listed ones), as ranked_ids matches an organisation's document, in no order."""
+    from experiences.models import ExperienceSearchEntry
 
-
-def text_matcher(q):
-    """A test `texts -> bool`: do these texts match q as ranked_ids matches a document (same folding, stems
-    in French or English, "or", -word and quoted phrases)? For lists whose rows have no document of their own
-    (the experiences list), checked on the rows of the organisations ranked_ids found."""
-
-    def stems(words):
-        return [" " + " ".join(language) + " " for language in _stemmed(words)]
-
-    groups = [
-        [(stems(term.words), term.excluded) for term in group] for group in _terms(_JOINED.sub(" ", clean_query(q)))
-    ]
-
-    known = {}  # a word as written -> the (French stem, English stem) of each word it folds to
-
-    def document_stems(texts):
-        # Folded and stemmed word by word, each distinct word once: the same words come back row after row
-        # (folding whole texts was most of the time).
-        words = _WRITTEN_WORD.findall(" ".join(text for text in texts if text))
-        unknown = list({word for word in words if word not in known})
-        if unknown:
-            folded = [_WORD.findall(fold(word)) for word in unknown]
-            flat = [part for parts in folded for part in parts]
-            stemmed = iter(zip(*_stemmed(flat), strict=True)) if flat else iter(())
-            for word, parts in zip(unknown, folded, strict=True):
-                known[word] = [next(stemmed) for _part in parts]
-        pairs = [pair for word in words for pair in known[word]]
-        return [" " + " ".join(pair[language] for pair in pairs) + " " for language in (0, 1)]
-
-    def matches(texts):
-        document = document_stems(texts)
-
-        def found(term):  # a word, or a phrase's words in a row, in the French or the English stems
-            return any(phrase in text for phrase, text in zip(term, document, strict=True))
-
-        return any(
-            any(not excluded for _term, excluded in group) and all(found(term) != excluded for term, excluded in group)
-            for group in groups
-        )
-
-    return matches
+    q = _JOINED.sub(" ", clean_query(q))
+    if not q:
+        return []
+    if connections[using].vendor == "postgresql":
+        matching = ExperienceSearchEntry.objects.using(using).filter(vector=_pg_query(q))
+        with _indexes_only(using):  # as _ranked_postgresql: a common word is still read from the index
+            return list(matching.values_list("pk", flat=True))
+    query = _fts_query(_terms(q), 1, EXPERIENCE_FTS_COLUMNS)
+    if not query:
+        return []
+    with connections[using].cursor() as cursor:
+        cursor.execute(_EXPERIENCE_FTS_MATCH, [query])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 # --- keeping it up to date --------------------------------------------------------------------------
@@ -503,6 +542,19 @@ def _organisation_deleted(sender, instance, **kwargs):
     if connections[instance._state.db].vendor == "sqlite":
         with connections[instance._state.db].cursor() as cursor:
             cursor.execute(_FTS_DELETE, [instance.pk])
+
+
+def _experience_deleted(sender, instance, **kwargs):
+    """Its entry, and on SQLite its FTS5 row. The cascade deleted the entry already, but the signals of the
+    experience's countries and fundings, deleted by the same cascade before it, may have written it again
+    (they refresh its organisation's entries while the experience still exists)."""
+    from experiences.models import ExperienceSearchEntry
+
+    using = instance._state.db
+    ExperienceSearchEntry.objects.using(using).filter(pk=instance.pk).delete()
+    if connections[using].vendor == "sqlite":
+        with connections[using].cursor() as cursor:
+            cursor.execute(_EXPERIENCE_FTS_DELETE, [instance.pk])
 
 
 def _of_organisation(sender, instance, raw=False, **kwargs):
@@ -570,6 +622,7 @@ def connect_signals():
     for model in (Funding, ExperienceCountry):
         post_save.connect(_of_experience, sender=model, dispatch_uid=f"search_{model.__name__}_saved")
         post_delete.connect(_of_experience, sender=model, dispatch_uid=f"search_{model.__name__}_deleted")
+    post_delete.connect(_experience_deleted, sender=Experience, dispatch_uid="search_experience_fts_deleted")
     m2m_changed.connect(
         _experience_sectors_changed, sender=Experience.sectors.through, dispatch_uid="search_exp_sectors"
     )

@@ -14,7 +14,7 @@ from fuzz_strategies import parameters
 from hypothesis import HealthCheck, given, settings
 from search_data import TEXT_QUERIES, _experience
 
-from experiences.models import Experience, Funding
+from experiences.models import Experience, ExperienceSearchEntry, Funding
 from institutions.models import Organisation, Sector
 
 # In English, as the directory fixture's titles are: one experience per organisation.
@@ -392,22 +392,35 @@ def test_a_non_canonical_url_shares_the_canonical_ones_cache_entry(client, direc
         assert client.get("/en/experiences/?worked_in=SN&role=partner&cb=1", follow=True).status_code == 200
 
 
-def test_a_text_in_too_many_experiences_is_refused_with_a_notice(client, directory, monkeypatch):
-    """Bounded work: the text is checked on each experience of the organisations it matches, at most
-    MAX_TEXT_CANDIDATES of them (here 1: "water" is in AIMF's and ANCB's)."""
-    from directory import experience_criteria
-
-    monkeypatch.setattr(experience_criteria, "MAX_TEXT_CANDIDATES", 2)
-    assert set(titles(page(client, "en", {"q": "water"}))) == {WATER, BOARDS}
-    monkeypatch.setattr(experience_criteria, "MAX_TEXT_CANDIDATES", 1)
-    response = page(client, "en", {"q": "water"})
-    assert titles(response) == []
-    assert "is in too many experiences to be looked for in each of them here" in response.content.decode()
-    assert set(titles(page(client, "en", {"q": "schools"}))) == {SCHOOLS}  # one candidate: searched
+def test_the_text_index_follows_every_edit(client, directory):
+    """The experiences' entries (institutions.search.experience_ids) change with the experience, its sectors,
+    its countries and the sectors' names, and go with a deleted experience (SQLite: its FTS5 row too)."""
+    water = Experience.objects.get(title_en=WATER)
+    water.title_fr, water.title_en = "Puits propres", "Clean wells"
+    water.save()
+    assert titles(page(client, "en", {"q": "wells"})) == ["Clean wells"]
+    assert titles(page(client, "en", {"q": "quartiers"})) == []  # a word of its former French title
+    water.countries.create(country="NE")
+    assert titles(page(client, "en", {"q": "niger"})) == ["Clean wells"]
+    assert titles(page(client, "en", {"q": "11110"})) == [SCHOOLS]
+    water.sectors.add(Sector.objects.get(code="11110"))
+    assert set(titles(page(client, "en", {"q": "11110"}))) == {SCHOOLS, "Clean wells"}
+    sector = Sector.objects.get(code="11110")
+    sector.name_en = "Primary schooling"
+    sector.save()
+    assert set(titles(page(client, "en", {"q": "schooling"}))) == {SCHOOLS, "Clean wells"}
+    water.delete()
+    assert titles(page(client, "en", {"q": "wells"})) == []
+    assert set(titles(page(client, "en"))) == {SCHOOLS, BOARDS}
+    Experience.objects.get(title_en=SCHOOLS).organisation.delete()  # its experiences go, and their entries
+    assert titles(page(client, "en", {"q": "schools"})) == []
+    assert ExperienceSearchEntry.objects.count() == Experience.objects.count() == 1
 
 
 def test_accents_written_as_marks_of_their_own_are_folded(client, directory):
-    Experience.objects.filter(title_en=SCHOOLS).update(title_fr="E\u0301coles de Dakar")  # "É" as E + mark
+    schools = Experience.objects.get(title_en=SCHOOLS)
+    schools.title_fr = "E\u0301coles de Dakar"  # "É" as E + mark
+    schools.save()
     assert set(titles(page(client, "fr", {"q": "écoles"}))) == {SCHOOLS}
 
 

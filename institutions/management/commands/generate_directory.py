@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from django_countries import countries
 from tqdm import tqdm
 
-from experiences.models import Donor, Experience, ExperienceCountry, Funding, Participant
+from experiences.models import Donor, Experience, ExperienceCountry, ExperienceSearchEntry, Funding, Participant
 from institutions.cache import bump_generation
 from institutions.facets import rebuild_facet_values
 from institutions.models import (
@@ -418,6 +418,7 @@ class Command(BaseCommand):
                 Funding.objects.filter(experience__in=exps),
                 ExperienceCountry.objects.filter(experience__in=exps),
                 ExperienceSector.objects.filter(experience__in=exps),
+                ExperienceSearchEntry.objects.filter(experience__in=exps),
                 exps,
                 Competence.objects.filter(organisation__in=orgs),
                 # Partner access (partners.Membership), through its relation: no import of partner code.

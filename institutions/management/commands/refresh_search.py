@@ -7,11 +7,12 @@ from institutions.search import rebuild_search_words, refresh_search_documents
 
 class Command(BaseCommand):
     help = (
-        "Recompute every organisation's search entry (the accent-folded text free-text search looks at, and "
-        "its vectors on PostgreSQL or its FTS5 row on SQLite), then, on PostgreSQL, the list of words typo "
-        "suggestions choose from. Saving through the site or the admin does this already; run it after "
-        "migrating and after bulk imports that bypass model signals. Writes only the search entries "
-        "(institutions_searchentry) whose text changed, and the words table (institutions_searchword)."
+        "Recompute every organisation's and every experience's search entry (the accent-folded text free-text "
+        "search looks at, and its vectors on PostgreSQL or its FTS5 row on SQLite), then, on PostgreSQL, the "
+        "list of words typo suggestions choose from. Saving through the site or the admin does this already; "
+        "run it after migrating and after bulk imports that bypass model signals. Writes only the search "
+        "entries (institutions_searchentry, experiences_experiencesearchentry) whose text changed, and the "
+        "words table (institutions_searchword)."
     )
 
     def add_arguments(self, parser):

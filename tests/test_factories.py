@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from experiences.models import Donor
+from experiences.models import Donor, Experience, ExperienceSearchEntry
 from institutions.facets import PARTNER_OF
 from institutions.models import FacetValue, Organisation, SearchEntry
 from tests.factories import make_aimf, refreshed_once
@@ -15,8 +15,8 @@ from tests.search_data import make_directory
 
 
 def derived():
-    """The facet values and search entries, organisations by slug and donors by name (ids differ from one
-    making to the next)."""
+    """The facet values and search entries (the organisations' and their experiences'), organisations by slug
+    and donors by name (ids differ from one making to the next)."""
     slugs = dict(Organisation.objects.values_list("pk", "slug"))
     names = {"donor": {str(pk): name for pk, name in Donor.objects.values_list("pk", "name_en")}}
     names[PARTNER_OF] = {str(pk): slug for pk, slug in slugs.items()}
@@ -27,7 +27,11 @@ def derived():
     entries = {}
     for entry in SearchEntry.objects.values():
         entries[slugs[entry.pop("organisation_id")]] = entry
-    return values, entries
+    experiences = sorted(
+        (slugs[pk], document)
+        for pk, document in ExperienceSearchEntry.objects.values_list("experience__organisation_id", "document")
+    )
+    return values, entries, experiences
 
 
 def made_both_ways(make):
@@ -45,6 +49,7 @@ def test_the_small_directory(no_sectors):
     each_row, once = made_both_ways(make_directory)
     assert once == each_row
     assert len(once[1]) == Organisation.objects.count() and len(once[0]) > 20
+    assert len(once[2]) == Experience.objects.count() > 0
 
 
 def test_the_aimf(sectors):

@@ -17,11 +17,11 @@ How. Every organisation has a SearchEntry (models.py): an accent-folded document
 band: (1) names and acronym; (2) sectors: codes and names, in both languages, of its competences, their
 categories and its experiences' sectors; (3) everything else: city, country and kind in both languages,
 descriptions, experiences' titles, objectives, results and countries, donors' names and acronyms. Signals
-keep it current on every edit (connect_signals), and the entries of the organisation's experiences with
-it (one line: title, objectives, results, sectors, countries); `manage.py refresh_search` rebuilds all of
-them. Matching is
-by word, stemmed in French and in English (a word matches if either stem does), documents and queries folded
-by the same function, so "eau" finds "eaux" and never "Réseau".
+keep it current on every edit (connect_signals), and the entries of the organisation's experiences with it
+(ExperienceSearchEntry, one line: title, objectives, results, sectors, countries); `manage.py
+refresh_search` rebuilds all of them. Matching is by word, stemmed in French and in English (a word matches
+if either stem does), documents and queries folded by the same function, so "eau" finds "eaux" and never
+"Réseau".
 
 - PostgreSQL: websearch_to_tsquery (quotes for a phrase, -word to exclude, "or"), French OR English, on
   three GIN-indexed vectors: the names, the names and sectors, the whole document weighted A/B/C. The band

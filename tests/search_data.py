@@ -10,10 +10,12 @@ from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation, Sector, SectorCategory
 
 # Queries a free-text search adds to a page: on SQLite two (the matches, then which of them are published);
-# on PostgreSQL one statement after SET LOCAL (institutions.search._id_arrays), which inside a test's
+# on PostgreSQL one statement after SET LOCAL (institutions.search._indexes_only), which inside a test's
 # transaction also takes a savepoint, its release and the restore of the setting (2 in production, where no
 # transaction is open), then the bitmap of the published organisations (directory/criteria.py): 6.
 TEXT_QUERIES = 6 if connection.vendor == "postgresql" else 2
+# The experiences list's: the matches only (institutions.search.experience_ids), the same way.
+EXPERIENCE_TEXT_QUERIES = 5 if connection.vendor == "postgresql" else 1
 
 
 def _sector(code, fr, en, category):

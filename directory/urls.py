@@ -32,7 +32,9 @@ urlpatterns = [
     # The experiences list, with its print view, feeds and exports (directory/experience_views.py).
     path(
         "experiences/",
-        cache_public_page(key=experience_views.canonical_experience_search)(experience_views.experiences),
+        cache_public_page(key=experience_views.canonical_experience_search)(
+            limit_expensive(experience_views.experiences)
+        ),
         name="experiences",
     ),
     path(
@@ -57,12 +59,12 @@ urlpatterns = [
     path("experiences/export.json", exports.export_experience_list, {"fmt": "json"}, name="experiences_json"),
     path(
         "statistics/",
-        cache_public_page(key=statistics_views.canonical_statistics)(statistics_views.statistics_page),
+        cache_public_page(key=statistics_views.canonical_statistics)(limit_expensive(statistics_views.statistics_page)),
         name="statistics",
     ),
     path(
         "statistics.csv",
-        cache_public_page(key=statistics_views.statistics_key)(statistics_views.statistics_csv),
+        cache_public_page(key=statistics_views.statistics_key)(limit_expensive(statistics_views.statistics_csv)),
         name="statistics_csv",
     ),
     # The network of the organisation search (directory/network_views.py): expensive for a broad search.

@@ -1,5 +1,6 @@
-"""At most a few expensive requests at once (exports, printed lists): per client address and per machine;
-the next one gets 429 with Retry-After, the rest of the site is untouched (issue 14, finding 1)."""
+"""At most a few expensive requests at once (exports, printed lists, the experiences list, statistics): per
+client address and per machine; the next one gets 429 with Retry-After, the rest of the site is untouched
+(issue 14, finding 1)."""
 
 import logging
 from unittest import mock
@@ -36,7 +37,7 @@ def test_just_above_the_client_limit_the_next_gets_429_with_retry_after(client, 
     response = client.get("/en/export.xlsx")
     assert response.status_code == 429
     assert response["Retry-After"] == "7"
-    assert "Too many downloads at once" in response.content.decode()
+    assert "Too many requests at once" in response.content.decode()
     assert "try again in 7 seconds" in response.content.decode()
     # The rest of the site answers as usual meanwhile.
     assert client.get("/en/").status_code == 200
@@ -51,7 +52,7 @@ def test_the_429_page_is_in_french_too(client, directory, limits):
     held = [client.get("/fr/export.csv"), client.get("/fr/export.csv")]
     response = client.get("/fr/export.csv")
     assert response.status_code == 429
-    assert "Trop de téléchargements à la fois" in response.content.decode()
+    assert "Trop de demandes à la fois" in response.content.decode()
     assert len(held) == 2
 
 
@@ -78,6 +79,20 @@ def test_a_printed_list_is_limited_too(client, directory, limits):
     finish(held[0])
     assert client.get("/en/print/", {"country": "FR"}).status_code == 200
     assert client.get("/en/print/", {"country": "FR"}).status_code == 200  # a page, not streamed: released
+
+
+@pytest.mark.parametrize(
+    "url", ["/en/experiences/?q=water", "/en/statistics/?worked_in=BF", "/en/statistics.csv?worked_in=BF"]
+)
+def test_the_experiences_list_and_statistics_are_limited_too(client, directory, limits, url):
+    """Seconds of counting at 100,000 organisations for some criteria: one visitor holds at most
+    EXPENSIVE_PER_CLIENT workers with them too (just at the limit, then just above)."""
+    held = [client.get(EXPORT)]
+    assert client.get(url).status_code == 200  # a page, not streamed: its slot is given back at once
+    held.append(client.get(EXPORT))
+    assert client.get(url).status_code == 429
+    finish(held[0])
+    assert client.get(url).status_code == 200
 
 
 def test_whole_directory_files_are_limited_too(client, directory, limits):

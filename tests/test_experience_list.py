@@ -4,6 +4,7 @@ canonical URLs, a fixed number of queries, its print view, feeds and exports."""
 
 import csv
 import datetime
+import html
 import io
 import json
 from decimal import Decimal
@@ -415,6 +416,24 @@ def test_the_text_index_follows_every_edit(client, directory):
     Experience.objects.get(title_en=SCHOOLS).organisation.delete()  # its experiences go, and their entries
     assert titles(page(client, "en", {"q": "schools"})) == []
     assert ExperienceSearchEntry.objects.count() == Experience.objects.count() == 1
+
+
+@pytest.mark.parametrize("lang, notice", [
+    ("en", "is in too many experiences to list them with their counts here"),
+    ("fr", "figure dans trop d’expériences pour les lister ici avec leurs nombres"),
+])  # fmt: skip
+def test_a_text_in_too_many_experiences_is_refused_with_a_notice(client, directory, monkeypatch, lang, notice):
+    """Bounded work: at most MAX_TEXT_MATCHES experiences have their facets counted (here 2: "water" is in
+    two experiences' texts, "schools" in one)."""
+    from directory import experience_criteria
+
+    monkeypatch.setattr(experience_criteria, "MAX_TEXT_MATCHES", 2)  # just at the bound: listed
+    assert set(titles(page(client, lang, {"q": "water"}))) == {WATER, BOARDS}
+    monkeypatch.setattr(experience_criteria, "MAX_TEXT_MATCHES", 1)  # just above: refused, and said
+    response = page(client, lang, {"q": "water"})
+    assert titles(response) == []
+    assert notice in html.unescape(response.content.decode())
+    assert set(titles(page(client, lang, {"q": "schools"}))) == {SCHOOLS}
 
 
 def test_accents_written_as_marks_of_their_own_are_folded(client, directory):

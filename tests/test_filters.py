@@ -3,6 +3,7 @@ pagination edges and malformed input."""
 
 import pytest
 
+from directory import criteria
 from institutions.facets import rebuild_facet_values
 
 ALL = {"aimf", "ville-de-lyon", "region-de-dakar", "ancb"}
@@ -52,7 +53,13 @@ def test_donor_both_ways(client, directory, lang):
     assert slugs(client.get(f"/{lang}/", {"donor": directory["afd"].pk}, follow=True)) == {"ville-de-lyon"}
 
 
-def test_values_of_one_criterion_widen_and_criteria_narrow(client, directory):
+@pytest.mark.parametrize("array_limit", [0, 2])
+def test_values_of_one_criterion_widen_and_criteria_narrow(client, directory, monkeypatch, array_limit):
+    """The same results whether the organisations meeting the criteria go to the database as one array of
+    ids or as a join per criterion: PostgreSQL takes the array for at most ID_ARRAY_LIMIT of them. With 2,
+    the two-result searches are just at the limit (an array) and the broader sets their facets are counted
+    over above it (joins); with 0, joins only."""
+    monkeypatch.setattr(criteria, "ID_ARRAY_LIMIT", array_limit)
     assert slugs(client.get("/en/", {"country": ["SN", "BJ"]}, follow=True)) == {"region-de-dakar", "ancb"}
     assert slugs(client.get("/en/", {"worked_in": ["CI", "SN"]}, follow=True)) == {"aimf", "ville-de-lyon"}
     assert slugs(client.get("/en/", {"country": "FR", "worked_in": "SN"}, follow=True)) == {"ville-de-lyon"}

@@ -5,7 +5,7 @@ reading every candidate experience's texts in Python (7 s for a common word at 1
 - SQLite: an FTS5 table of the stems, one column per language, rowid = experience id.
 
 The entries are written with the organisations' search entries: run `manage.py refresh_search` once after
-migrating (README, "Upgrading"); until then the experiences list's free text finds nothing.
+migrating (README, "Production"); until then the experiences list's free text finds nothing.
 """
 
 import django.contrib.postgres.search

@@ -1,7 +1,7 @@
-"""At most a few expensive requests at once (exports, printed lists, the experiences list, statistics, the
-network of a search): per client address and per machine, so one visitor cannot occupy every gunicorn worker
-and the rest of the site stays responsive. A request over either limit gets 429 with Retry-After at once.
-Pages served from the page cache take no slot (the limit is inside cache_public_page).
+"""At most a few expensive requests at once (exports, printed lists, statistics, the network of a search):
+per client address and per machine, so one visitor cannot occupy every gunicorn worker and the rest of the
+site stays responsive. A request over either limit gets 429 with Retry-After at once. Pages served from the
+page cache take no slot (the limit is inside cache_public_page).
 
 Slots live in the "state" cache: Redis when CACHE_URL is set, shared by every app server (a client's limit
 then holds across them; the per-machine limit is keyed by host name), otherwise a file-based cache shared by

@@ -152,7 +152,8 @@ def statistics(experiences, language):
     of_matching = {"experience__in": matching.values("pk")}
     labels = facet_labels(language)
     # A plain QuerySet: modeltranslation's goes through each of the 500,000 rows at 100,000 organisations again.
-    costs = {pk: in_cents(cost) for pk, cost in QuerySet(Experience, matching.query).values_list("pk", "cost")}
+    plain = QuerySet(Experience, matching.query, using=matching.db)
+    costs = {pk: in_cents(cost) for pk, cost in plain.values_list("pk", "cost")}
     money = _("Cost of the actions (EUR)")
     sectors = Experience.sectors.through.objects.filter(**of_matching)
     by_category = split_by(costs, sectors.values_list("experience_id", "sector__category__code"))

@@ -32,9 +32,7 @@ urlpatterns = [
     # The experiences list, with its print view, feeds and exports (directory/experience_views.py).
     path(
         "experiences/",
-        cache_public_page(key=experience_views.canonical_experience_search)(
-            limit_expensive(experience_views.experiences)
-        ),
+        cache_public_page(key=experience_views.canonical_experience_search)(experience_views.experiences),
         name="experiences",
     ),
     path(

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -54,12 +54,6 @@ LONG_TEXT = ["description", "description_fr", "description_en"]
 def organisation_search(request):
     """THE filtered organisations from request.GET: the search page, print view, feeds and exports share it."""
     return OrganisationFilter(request.GET, queryset=Organisation.objects.published())
-
-
-def with_competences(queryset):
-    """Competences and their sectors for a whole list in one extra query (sector names, not descriptions)."""
-    competences = Competence.objects.select_related("sector").defer(*(f"sector__{f}" for f in LONG_TEXT))
-    return queryset.prefetch_related(Prefetch("competences", queryset=competences.order_by("rank", "id")))
 
 
 def expanded_facets(request, criteria=CRITERION_FACETS):

@@ -11,6 +11,6 @@ class InstitutionsConfig(AppConfig):
 
         cache.connect_signals()  # edits make cached public pages stale when they commit
         facets.connect_signals()  # the search criteria's facet values follow every edit, in its transaction
-        # Keeps each organisation's SearchEntry up to date when an organisation, experience, funding or donor
-        # changes.
+        # Keeps each organisation's SearchEntry, and its experiences' ExperienceSearchEntry, up to date when an
+        # organisation, experience, funding, donor or sector changes.
         search.connect_signals()

@@ -493,11 +493,17 @@ def ranked_ids(q, using="default"):
     word is looked for as its words: PostgreSQL would otherwise want the whole compound ("saint-fictif" is not
     in "saint-fictif-des-pres")."""
     q = _JOINED.sub(" ", clean_query(q))
-    if not q:
+    if not _looks_for_something(q):
         return []
     if connections[using].vendor == "postgresql":
         return _ranked_postgresql(q, using)
     return _ranked_sqlite(q, using)
+
+
+def _looks_for_something(q):
+    """Whether q names a word to find: "-eau" alone only excludes, and finds nothing on either database
+    (PostgreSQL would match every document without it, SQLite's FTS5 nothing)."""
+    return any(not term.excluded for group in _terms(q) for term in group)
 
 
 def experience_ids(q, using="default"):
@@ -506,17 +512,14 @@ def experience_ids(q, using="default"):
     from experiences.models import ExperienceSearchEntry
 
     q = _JOINED.sub(" ", clean_query(q))
-    if not q:
+    if not _looks_for_something(q):
         return []
     if connections[using].vendor == "postgresql":
         matching = ExperienceSearchEntry.objects.using(using).filter(vector=_pg_query(q))
         with _indexes_only(using):  # as _ranked_postgresql: a common word is still read from the index
             return list(matching.values_list("pk", flat=True))
-    query = _fts_query(_terms(q), 1, EXPERIENCE_FTS_COLUMNS)
-    if not query:
-        return []
     with connections[using].cursor() as cursor:
-        cursor.execute(_EXPERIENCE_FTS_MATCH, [query])
+        cursor.execute(_EXPERIENCE_FTS_MATCH, [_fts_query(_terms(q), 1, EXPERIENCE_FTS_COLUMNS)])
         return [pk for (pk,) in cursor.fetchall()]
 
 

@@ -345,7 +345,7 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 EXPORTS_DIR = Path(env("EXPORTS_DIR", str(MEDIA_ROOT / "exports")))
 EXPORT_STREAM_LIMIT = envint("EXPORT_STREAM_LIMIT", 10_000)
 
-# Expensive anonymous requests (exports, printed lists, experiences list, statistics; directory/limits.py): at most
+# Expensive anonymous requests (exports, printed lists, statistics, networks; directory/limits.py): at most
 # EXPENSIVE_PER_CLIENT at once per client address, and EXPENSIVE_PER_SERVER at once on this machine, so they
 # never occupy every gunicorn worker (keep it below WEB_CONCURRENCY). Others get 429 with Retry-After.
 EXPENSIVE_PER_CLIENT = envint("EXPENSIVE_PER_CLIENT", 2)

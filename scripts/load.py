@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-# Exports are limited to a few at once per client (429 beyond): scripts/export_load.py loads them.
+# Exports, printed lists, statistics and networks are limited to a few at once per client (429 beyond):
+# scripts/export_load.py loads the exports.
 DEFAULT_PATHS = ["/fr/", "/en/?q=eau", "/fr/organisations/aimf/", "/fr/feed/rss/"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 

@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from factories import refreshed_once
 from fuzz_strategies import parameters
 from hypothesis import HealthCheck, given, settings
@@ -416,24 +417,43 @@ def test_the_text_index_follows_every_edit(client, directory):
     Experience.objects.get(title_en=SCHOOLS).organisation.delete()  # its experiences go, and their entries
     assert titles(page(client, "en", {"q": "schools"})) == []
     assert ExperienceSearchEntry.objects.count() == Experience.objects.count() == 1
+    if connection.vendor == "sqlite":  # and their FTS5 rows
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM experiences_experiencesearchentry_fts")
+            assert cursor.fetchone() == (1,)
 
 
 @pytest.mark.parametrize("lang, notice", [
-    ("en", "is in too many experiences to list them with their counts here"),
-    ("fr", "figure dans trop d’expériences pour les lister ici avec leurs nombres"),
+    ("en", "is in too many experiences to count them by criterion here"),
+    ("fr", "figure dans trop d’expériences pour les compter ici par critère"),
 ])  # fmt: skip
-def test_a_text_in_too_many_experiences_is_refused_with_a_notice(client, directory, monkeypatch, lang, notice):
-    """Bounded work: at most MAX_TEXT_MATCHES experiences have their facets counted (here 2: "water" is in
-    two experiences' texts, "schools" in one)."""
+def test_a_text_in_too_many_experiences_is_listed_without_facet_counts(client, directory, monkeypatch, lang, notice):
+    """Bounded work: the facets are counted over at most MAX_TEXT_MATCHES experiences matching the text (here
+    "water" is in two experiences' texts); beyond, the experiences are still listed, uncounted, and the page
+    says so. Statistics, exports and feeds are not bound."""
     from directory import experience_criteria
 
-    monkeypatch.setattr(experience_criteria, "MAX_TEXT_MATCHES", 2)  # just at the bound: listed
-    assert set(titles(page(client, lang, {"q": "water"}))) == {WATER, BOARDS}
-    monkeypatch.setattr(experience_criteria, "MAX_TEXT_MATCHES", 1)  # just above: refused, and said
+    monkeypatch.setattr(experience_criteria, "MAX_TEXT_MATCHES", 2)  # just at the bound: counted
     response = page(client, lang, {"q": "water"})
-    assert titles(response) == []
+    assert set(titles(response)) == {WATER, BOARDS}
+    assert {item["value"]: item["count"] for item in response.context["facets"]["role"]} == {
+        "coordinator": 1,
+        "associate": 1,
+    }
+    assert notice not in html.unescape(response.content.decode())
+    monkeypatch.setattr(experience_criteria, "MAX_TEXT_MATCHES", 1)  # just above: listed, uncounted, said
+    response = page(client, lang, {"q": "water"})
+    assert set(titles(response)) == {WATER, BOARDS}
+    assert list(response.context["facets"]["role"]) == []
     assert notice in html.unescape(response.content.decode())
-    assert set(titles(page(client, lang, {"q": "schools"}))) == {SCHOOLS}
+    statistics = client.get(f"/{lang}/statistics/", {"q": "water"}).context["tables"]
+    assert next(table for table in statistics if table.name == "role").total_count == 2
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(consume(client.get(f"/{lang}/experiences/export.csv", {"q": "water"})).decode("utf-8-sig"))
+        )
+    )
+    assert len(csv_rows) == 2
 
 
 def test_accents_written_as_marks_of_their_own_are_folded(client, directory):

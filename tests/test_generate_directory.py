@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
-from experiences.models import Experience, ExperienceCountry, Funding, Participant
+from experiences.models import Experience, ExperienceCountry, ExperienceSearchEntry, Funding, Participant
 from institutions.cache import generation
 from institutions.models import Competence, Organisation
 
@@ -119,9 +119,10 @@ def test_base_columns_fall_back_to_english(sectors):
 def test_clear_deletes_generated_organisations_only(sectors):
     real = Organisation.objects.create(name_fr="Ville de Kaya", country="BF", slug="kaya")
     generate(20)
+    assert ExperienceSearchEntry.objects.exists()
     generate(0, clear=True)
     assert list(Organisation.objects.all()) == [real]
-    assert not Experience.objects.exists()
+    assert not Experience.objects.exists() and not ExperienceSearchEntry.objects.exists()
 
 
 def test_a_second_run_adds_new_organisations(sectors):

@@ -1,5 +1,5 @@
-"""At most a few expensive requests at once (exports, printed lists, the experiences list, statistics): per
-client address and per machine; the next one gets 429 with Retry-After, the rest of the site is untouched
+"""At most a few expensive requests at once (exports, printed lists, statistics, networks): per client
+address and per machine; the next one gets 429 with Retry-After, the rest of the site is untouched
 (issue 14, finding 1)."""
 
 import logging
@@ -81,12 +81,10 @@ def test_a_printed_list_is_limited_too(client, directory, limits):
     assert client.get("/en/print/", {"country": "FR"}).status_code == 200  # a page, not streamed: released
 
 
-@pytest.mark.parametrize(
-    "url", ["/en/experiences/?q=water", "/en/statistics/?worked_in=BF", "/en/statistics.csv?worked_in=BF"]
-)
-def test_the_experiences_list_and_statistics_are_limited_too(client, directory, limits, url):
-    """Seconds of counting at 100,000 organisations for some criteria: one visitor holds at most
-    EXPENSIVE_PER_CLIENT workers with them too (just at the limit, then just above)."""
+@pytest.mark.parametrize("url", ["/en/statistics/?worked_in=BF", "/en/statistics.csv?worked_in=BF"])
+def test_statistics_are_limited_too(client, directory, limits, url):
+    """Seconds of counting at 100,000 organisations: one visitor holds at most EXPENSIVE_PER_CLIENT workers
+    with them too (just at the limit, then just above)."""
     held = [client.get(EXPORT)]
     assert client.get(url).status_code == 200  # a page, not streamed: its slot is given back at once
     held.append(client.get(EXPORT))

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation, SearchEntry, Sector, SectorCategory
-from institutions.search import clean_query, ranked_ids, suggestion
+from institutions.search import clean_query, experience_ids, ranked_ids, suggestion
 from tests.factories import refreshed_once
 
 postgresql_only = pytest.mark.postgresql
@@ -173,6 +173,12 @@ def test_phrase_and_exclusion_on_sqlite_too(demo):
     assert set(found("eau -Burkina")) == set(found("eau")) - BURKINA
     assert set(found('"eau potable"')) == WATER
     assert set(found("Cameroun or Pérou")) == {AIMF, TARQUENA}
+
+
+def test_a_query_that_only_excludes_finds_nothing_on_either_database(demo):
+    """PostgreSQL alone would match every document without the word, SQLite nothing: both find nothing."""
+    assert found("eau") and found("-eau") == [] and found("-eau -burkina") == []
+    assert experience_ids("eau") and experience_ids("-eau") == []
 
 
 @postgresql_only

@@ -20,8 +20,8 @@ TRANSACTION = re.compile(r"(BEGIN|COMMIT|(RELEASE )?SAVEPOINT|SET LOCAL enable_s
 
 @pytest.fixture
 def directory(aimf, ouaga, sector_rows, donors):
-    Competence.objects.create(organisation=aimf, sector=sector_rows["14030"], rank=1)
-    Competence.objects.create(organisation=aimf, sector=sector_rows["15112"], rank=2)
+    Competence.objects.create(organisation=aimf, sector=sector_rows["15112"], rank=1)
+    Competence.objects.create(organisation=aimf, sector=sector_rows["14030"], rank=2)
     add_experience(
         aimf,
         title_fr="Eau à Bamako",
@@ -49,7 +49,7 @@ def test_organisations_in_the_requested_language_with_both_values(client, direct
     assert aimf["name"] == "International Association of Francophone Mayors"
     assert aimf["name_fr"] == "Association internationale des maires francophones"
     assert aimf["kind_label"] == "International network"
-    assert aimf["competences"] == ["14030", "15112"]
+    assert aimf["competences"] == ["15112", "14030"]  # by rank, not by code
     assert aimf["experience_count"] == 2
     assert aimf["profile_url"] == "http://testserver/en/organisations/aimf/"
     assert aimf["iati_url"] == "http://testserver/en/organisations/aimf/iati.xml"
@@ -59,6 +59,7 @@ def test_organisations_in_the_requested_language_with_both_values(client, direct
     # Ouagadougou has no English name: the French one stands in, and name_en says it is missing.
     ouaga = next(row for row in body["results"] if row["slug"] == "ouaga")
     assert (ouaga["name"], ouaga["name_en"]) == ("Commune de Ouagadougou", None)
+    assert ouaga["competences"] == []
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -177,8 +178,8 @@ def test_unknown_addresses_under_the_api_answer_json_404(client, db):
 def test_organisation_detail_has_competences_and_experiences(client, directory):
     body = get(client, "organisation", "aimf", lang="fr").json()
     assert [(c["rank"], c["code"], c["name"]) for c in body["competences"]] == [
-        (1, "14030", "Eau potable de base"),
-        (2, "15112", "Décentralisation"),
+        (1, "15112", "Décentralisation"),
+        (2, "14030", "Eau potable de base"),
     ]
     assert [e["title"] for e in body["experiences"]] == ["Décentralisation", "Eau à Bamako"]  # newest first
     water = body["experiences"][1]
@@ -265,9 +266,7 @@ def test_lists_read_a_fixed_number_of_queries_whatever_the_page_size(
 
 
 @pytest.mark.parametrize("text", [{}, {"q": "commune"}])
-def test_a_list_with_criteria_and_worked_with_counted_reads_at_most_six_queries(
-    client, directory, django_assert_max_num_queries, text
-):
+def test_a_list_with_criteria_and_worked_with_counted_reads_a_fixed_number_of_queries(client, directory, text):
     """Three criteria, "Worked with" counted and named: the criteria's matches, the page's rows with their
     competences, the facet counts, "Worked with" and its names; a text adds its search, which PostgreSQL runs
     in a transaction of its own (BEGIN, SET LOCAL, COMMIT: not reads), left out of the count, and SQLite then
@@ -318,4 +317,3 @@ def test_errors_say_what_to_fix_in_the_requested_language(client, directory, lan
     response = get(client, "donors", lang=lang, page_size="lots")
     assert response.status_code == 400
     assert response.json() == {"page_size": message}
-

@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
 from factories import add_experience
 
@@ -335,7 +336,8 @@ def test_the_number_of_queries_does_not_grow_with_the_network(client, web, djang
         action(extra, web["lyon"], web["ouaga"], countries=("CI",), start=2000 + n)
     with django_assert_num_queries(QUERIES):
         page(client)
-    with django_assert_num_queries(QUERIES):
+    # With criteria, PostgreSQL first reads their values' bitmaps (few matches: their ids as one array).
+    with django_assert_num_queries(QUERIES + (connection.vendor == "postgresql")):
         page(client, params={"country": "BF", "kind": ["municipality", "regional"]})
 
 

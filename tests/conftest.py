@@ -113,6 +113,20 @@ def _exports_dir(settings, tmp_path_factory):
     settings.EXPORTS_DIR = tmp_path_factory.mktemp("exports")
 
 
+@pytest.fixture(scope="session")
+def _empty_static_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("static-root")
+
+
+@pytest.fixture(autouse=True)
+def _no_collected_static(settings, _empty_static_root):
+    """STATIC_ROOT empty, never the checkout's staticfiles/: each test client builds the middleware, and
+    WhiteNoise then reads every file there (1,263 once collectstatic has run: the cluster and load tests and
+    `make bench` run it) — 0.4 s a test. Pages name static files through the storage, which never reads
+    STATIC_ROOT outside production; tests/test_production_serving.py collects its own."""
+    settings.STATIC_ROOT = _empty_static_root
+
+
 @pytest.fixture
 def sectors(db):
     """The OECD sectors. Loaded once per session (django_db_setup); a transactional test empties the database

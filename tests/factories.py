@@ -85,14 +85,17 @@ def make_aimf(**overrides):
 
 
 def add_experience(organisation, *, sectors=(), countries=(), fundings=(), **fields):
+    """An experience with its sectors, countries and fundings; its organisation's facet values and search
+    entries are refreshed once, when all of it is written (as a partner's form saves it), not after each row."""
     fields.setdefault("role", Experience.Role.COORDINATOR)
     fields.setdefault("start_date", datetime.date(2015, 1, 1))
-    experience = Experience.objects.create(organisation=organisation, **fields)
-    experience.sectors.set(Sector.objects.filter(code__in=sectors))
-    for code in countries:
-        ExperienceCountry.objects.create(experience=experience, country=code)
-    for donor, amount in fundings:
-        Funding.objects.create(experience=experience, donor=donor, amount=amount)
+    with refreshed_once():
+        experience = Experience.objects.create(organisation=organisation, **fields)
+        experience.sectors.set(Sector.objects.filter(code__in=sectors))
+        for code in countries:
+            ExperienceCountry.objects.create(experience=experience, country=code)
+        for donor, amount in fundings:
+            Funding.objects.create(experience=experience, donor=donor, amount=amount)
     return experience
 
 
@@ -112,14 +115,15 @@ def refreshed_once():
     def note_search(organisations, create=False):
         search_ids.update(organisations.values_list("pk", flat=True))
 
-    real_facets, real_search = facets.refresh_facet_values, search.refresh_search_documents
+    # Inside another refreshed_once(), these are the outer one's: the outer refreshes once for both.
+    real_facets, real_search = facets.refresh_facet_values, search._refresh
     with (
         mock.patch.object(facets, "refresh_facet_values", note_facets),
         mock.patch.object(search, "_refresh", note_search),
     ):
         yield
     real_facets(facet_ids)
-    real_search(Organisation.objects.filter(pk__in=search_ids))
+    real_search(Organisation.objects.filter(pk__in=search_ids), create=True)
 
 
 def admin_url(model, view, *args):

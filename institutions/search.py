@@ -587,14 +587,14 @@ def _experience_sectors_changed(sender, instance, action, reverse, pk_set, **kwa
         _refresh_ids(Experience.objects.filter(pk__in=pk_set).values_list("organisation_id", flat=True))
 
 
-def _donor_saved(sender, instance, raw=False, **kwargs):
-    if raw:
+def _donor_saved(sender, instance, created=False, raw=False, **kwargs):
+    if raw or created:  # a new donor, sector or category names no organisation yet
         return
     _refresh(Organisation.objects.filter(experiences__fundings__donor=instance).distinct())
 
 
-def _sector_saved(sender, instance, raw=False, update_fields=None, **kwargs):
-    if raw:
+def _sector_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
+    if raw or created:
         return
     if update_fields is not None and set(update_fields) <= {"withdrawn"}:
         return  # withdrawing a code changes no text
@@ -602,8 +602,8 @@ def _sector_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     _refresh(using.distinct())
 
 
-def _category_saved(sender, instance, raw=False, update_fields=None, **kwargs):
-    if raw:
+def _category_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
+    if raw or created:
         return
     if update_fields is not None and set(update_fields) <= {"withdrawn"}:
         return

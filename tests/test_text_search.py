@@ -253,6 +253,17 @@ def test_donor_rename(demo):
     assert not found("FCU")
 
 
+def test_new_reference_rows_refresh_no_entry(demo, django_assert_num_queries):
+    """A new donor, sector or category names no organisation yet: adding one writes its row (and a donor's
+    history row), nothing else; a sector's search text and facet values follow its later changes (above)."""
+    category = SectorCategory(code="999", name_fr="Zigouzou", name_en="Zigouzou")
+    donor, sector = Donor(name_fr="Zigouzou", name_en="Zigouzou"), Sector(code="99901", category=category)
+    for row, writes in [(donor, 2), (category, 1), (sector, 1)]:
+        with django_assert_num_queries(writes):
+            row.save()
+    assert not found("zigouzou")
+
+
 def test_funding_and_experience_changes(demo):
     sahel = Organisation.objects.get(slug=SAHEL)
     experience = sahel.experiences.get(title_fr__startswith="Université")

@@ -31,8 +31,8 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import Cast, Coalesce
 from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -294,14 +294,15 @@ class Criteria(django_filters.FilterSet):
             return [(PARTNER_OF, str(self.partner_ids[slug])) for slug in values]
         return [(facet_of(criterion, value), str(value)) for value in values]
 
-    def partner_counts(self, by_id, counted=True):
+    def partner_counts(self, by_id, counted=True, total=None):
         """PartnerCounts of {organisation id: n} ("Worked with" as counted, by organisation id): the
         SHORT_FACET most frequent (ties by id) and the chosen ones, by slug as partner_of takes them, named
-        (one query); `counted`: whether every value was counted (else only the chosen ones were)."""
+        (one query); `counted`: whether every value was counted (else only the chosen ones were); `total`:
+        how many values were counted, when `by_id` holds only the most frequent and the chosen ones."""
         chosen = [self.partner_ids[slug] for slug in self.criteria.get(PARTNER_OF) or []]
         listed = sorted(by_id, key=lambda pk: (-by_id[pk], pk))[:SHORT_FACET]
         listed += [pk for pk in chosen if pk in by_id and pk not in listed]
-        counts = PartnerCounts(total=len(by_id) if counted else None)
+        counts = PartnerCounts(total=(len(by_id) if total is None else total) if counted else None)
         if listed:
             rows = Organisation.objects.using(self.queryset.db).published().filter(pk__in=listed)
             for pk, slug, *names in rows.values_list("pk", "slug", "name_fr", "name_en"):
@@ -583,10 +584,19 @@ class OrganisationFilter(Criteria):
         else:  # built only when needed: going through a text's ids (76,000 at 100,000) costs Django 100 ms
             organisations = self.narrowed(skip).order_by().values("pk")
         rows = FacetValue.objects.using(using).filter(facet=PARTNER_OF, organisation_id__in=organisations)
+        chosen = [str(self.partner_ids[slug]) for slug in self.criteria.get(PARTNER_OF) or []]
+        rows = rows.values_list("value").annotate(n=Count("pk"))
         if not counted:
-            rows = rows.filter(value__in=[str(self.partner_ids[slug]) for slug in self.criteria[PARTNER_OF]])
-        by_id = {int(value): n for value, n in rows.values_list("value").annotate(n=Count("pk")).order_by()}
-        return self.partner_counts(by_id, counted=counted)
+            by_id = {int(value): n for value, n in rows.filter(value__in=chosen).order_by()}
+            return self.partner_counts(by_id, counted=False)
+        # Only the rows partner_counts lists (the chosen ones, then the most frequent, ties by id), with how
+        # many values there are: at 10,000 organisations, 3,400 rows read into Python cost 20 ms.
+        rows = rows.annotate(total=Window(Count("value"))).order_by(
+            Case(When(value__in=chosen, then=Value(0)), default=Value(1)), "-n", Cast("value", IntegerField())
+        )[: SHORT_FACET + len(chosen)]
+        rows = list(rows)
+        by_id = {int(value): n for value, n, _ in rows}
+        return self.partner_counts(by_id, total=rows[0][2] if rows else 0)
 
     def facets(self, expanded=(), counts=None):
         """{facet: FacetValues}: the values to show with their counts (see shown_facets); `counts`: the

@@ -85,17 +85,16 @@ def make_aimf(**overrides):
 
 
 def add_experience(organisation, *, sectors=(), countries=(), fundings=(), **fields):
-    """An experience with its sectors, countries and fundings; its organisation's facet values and search
-    entries are refreshed once, when all of it is written (as a partner's form saves it), not after each row."""
+    """An experience with its sectors, countries and fundings, row by row: the signal handlers refresh after
+    each (tests of the handlers call it); a fixture wraps it in refreshed_once()."""
     fields.setdefault("role", Experience.Role.COORDINATOR)
     fields.setdefault("start_date", datetime.date(2015, 1, 1))
-    with refreshed_once():
-        experience = Experience.objects.create(organisation=organisation, **fields)
-        experience.sectors.set(Sector.objects.filter(code__in=sectors))
-        for code in countries:
-            ExperienceCountry.objects.create(experience=experience, country=code)
-        for donor, amount in fundings:
-            Funding.objects.create(experience=experience, donor=donor, amount=amount)
+    experience = Experience.objects.create(organisation=organisation, **fields)
+    experience.sectors.set(Sector.objects.filter(code__in=sectors))
+    for code in countries:
+        ExperienceCountry.objects.create(experience=experience, country=code)
+    for donor, amount in fundings:
+        Funding.objects.create(experience=experience, donor=donor, amount=amount)
     return experience
 
 

@@ -29,7 +29,7 @@ WORDS = {
 
 @pytest.fixture
 def directory(db):
-    with refreshed_once():  # 66 organisations: their facet values and search entries written once, not 66 times
+    with refreshed_once():  # one refresh of the 66 organisations, not 66 refreshes
         for country, n in COUNTS.items():
             for i in range(n):
                 Organisation.objects.create(

@@ -20,21 +20,23 @@ TRANSACTION = re.compile(r"(BEGIN|COMMIT|(RELEASE )?SAVEPOINT|SET LOCAL enable_s
 
 @pytest.fixture
 def directory(aimf, ouaga, sector_rows, donors):
-    Competence.objects.create(organisation=aimf, sector=sector_rows["15112"], rank=1)
-    Competence.objects.create(organisation=aimf, sector=sector_rows["14030"], rank=2)
-    add_experience(
-        aimf,
-        title_fr="Eau à Bamako",
-        title_en="Water in Bamako",
-        cost=Decimal("1000.50"),
-        start_date=datetime.date(2019, 1, 1),
-        end_date=datetime.date(2020, 6, 30),
-        sectors=["14030", "14010"],
-        countries=["ML"],
-        fundings=[(donors["ce"], Decimal("500"))],
-    )
-    add_experience(aimf, title_fr="Décentralisation", start_date=datetime.date(2021, 1, 1), countries=["SN"])
-    return {"aimf": aimf, "ouaga": ouaga}
+    """AIMF's competences and experiences, refreshed once at the end (tests/factories.py refreshed_once)."""
+    with refreshed_once():
+        Competence.objects.create(organisation=aimf, sector=sector_rows["15112"], rank=1)
+        Competence.objects.create(organisation=aimf, sector=sector_rows["14030"], rank=2)
+        add_experience(
+            aimf,
+            title_fr="Eau à Bamako",
+            title_en="Water in Bamako",
+            cost=Decimal("1000.50"),
+            start_date=datetime.date(2019, 1, 1),
+            end_date=datetime.date(2020, 6, 30),
+            sectors=["14030", "14010"],
+            countries=["ML"],
+            fundings=[(donors["ce"], Decimal("500"))],
+        )
+        add_experience(aimf, title_fr="Décentralisation", start_date=datetime.date(2021, 1, 1), countries=["SN"])
+        return {"aimf": aimf, "ouaga": ouaga}
 
 
 def get(client, name, *args, **params):

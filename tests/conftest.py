@@ -43,7 +43,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # This run's own keys in the shared Redis database: the xdist worker and the process, so that runs at once
-# (SQLite and PostgreSQL, two workers) never meet, and nothing else in the database is flushed.
+# (SQLite and PostgreSQL, several workers) never meet, and nothing else in the database is flushed.
 REDIS_KEY_PREFIX = f"platforma-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
 
 

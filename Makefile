@@ -38,14 +38,16 @@ run: setup
 	@echo ""
 	@HOST=$(HOST) $(VENV)/bin/honcho start --port $(PORT)
 
-# Three workers (pytest-xdist), each with its own test database, each given whole test files (--dist loadfile),
+# pytest-xdist workers, each with its own test database, each given whole test files (--dist loadfile),
 # so data a module loads once (the demo data) is loaded once, not again each time the module's tests come
-# back to a worker. Three on two cores: a worker often waits (on the database, the browser, a server it
-# started), and the PostgreSQL run took 11m01s with three against 12m43s with two. Each worker keeps pytest-django's order within a file: tests in a transaction first,
-# then the transactional ones (which empty the database: the fixtures that need the sectors reload them).
+# back to a worker. On the two cores of CI: three on SQLite (a worker often waits on the browser or a server it
+# started; 7m09s against 8m15s with two), two on PostgreSQL (DATABASE_URL set: its server needs the cores too;
+# 11m36s against 13m01s and 13m23s with three). TEST_WORKERS=... overrides it. Each worker keeps
+# pytest-django's order within a file: tests in a transaction first, then the transactional ones (which empty the database: the fixtures that need the sectors reload them).
+TEST_WORKERS ?= $(if $(DATABASE_URL),2,3)
 test: install
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest -n 3 --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Translation workflow: regenerate the French catalogue from the code, translate, compile, commit both.
 messages: install

@@ -43,7 +43,8 @@ run: setup
 # back to a worker. On the two cores of CI: three on SQLite (a worker often waits on the browser or a server it
 # started; 7m09s against 8m15s with two), two on PostgreSQL (DATABASE_URL set: its server needs the cores too;
 # 11m36s against 13m01s and 13m23s with three). TEST_WORKERS=... overrides it. Each worker keeps
-# pytest-django's order within a file: tests in a transaction first, then the transactional ones (which empty the database: the fixtures that need the sectors reload them).
+# pytest-django's order within a file: tests in a transaction first, then the transactional ones (which
+# empty the database: the fixtures that need the sectors reload them).
 TEST_WORKERS ?= $(if $(DATABASE_URL),2,3)
 test: install
 	$(PY) manage.py makemigrations --check --dry-run

@@ -122,7 +122,7 @@ def _empty_static_root(tmp_path_factory):
 def _no_collected_static(settings, _empty_static_root):
     """STATIC_ROOT empty, never the checkout's staticfiles/: each test client builds the middleware, and
     WhiteNoise then reads every file there (1,263 once collectstatic has run: the cluster and load tests and
-    `make bench` run it) — 0.4 s a test. Pages name static files through the storage, which never reads
+    `make bench` run it) — 0.1–0.15 s a test. Pages name static files through the storage, which never reads
     STATIC_ROOT outside production; tests/test_production_serving.py collects its own."""
     settings.STATIC_ROOT = _empty_static_root
 

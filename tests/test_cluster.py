@@ -68,8 +68,8 @@ def cluster(transactional_db, sectors, shared_cache, settings):
     env = dict(
         os.environ, **shared_cache, CLUSTER_DIR=folder, CLUSTER_PORT=str(nginx), CLUSTER_NOCACHE_PORT=str(nocache),
         CLUSTER_APP_PORTS=f"{app_a} {app_b}", CLUSTER_REPLICA_PORT=str(replica), CLUSTER_WORKERS="1",
-        CLUSTER_SETUP="0", DATABASE_URL=database_url(), PUBLIC_MAX_AGE=str(MAX_AGE),
-        PUBLIC_STALE_WHILE_REVALIDATE=str(STALE), REPLICA_MAX_LAG=str(MAX_LAG),
+        CLUSTER_SETUP="0", DATABASE_URL=database_url(), STATIC_ROOT=os.path.join(folder, "static"),
+        PUBLIC_MAX_AGE=str(MAX_AGE), PUBLIC_STALE_WHILE_REVALIDATE=str(STALE), REPLICA_MAX_LAG=str(MAX_LAG),
         REPLICA_CHECK_INTERVAL=str(CHECK_INTERVAL),
         # Without the app servers' own page cache, a URL nginx has not seen reads the database (primary or
         # replica): what this test watches. tests/test_multiprocess.py covers that cache across servers.

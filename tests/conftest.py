@@ -1,4 +1,5 @@
 import atexit
+import contextlib
 import io
 import os
 import re
@@ -18,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import translation
 
-from tests.factories import make_aimf, refreshed_once
+from tests.factories import make_aimf, make_lyon, make_lyon_experience, refreshed_once
 from tests.search_data import make_directory
 
 # Without Redis, the directory generation lives in a file-based cache shared by the processes of a machine.
@@ -45,6 +46,13 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # This run's own keys in the shared Redis database: the xdist worker and the process, so that runs at once
 # (SQLite and PostgreSQL, several workers) never meet, and nothing else in the database is flushed.
 REDIS_KEY_PREFIX = f"platforma-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+
+
+@pytest.fixture(autouse=True)
+def _shared_data_for_test(request, _shared_data):
+    """Opens the test's shared data before any other fixture of the test touches the database. (A test marked
+    django_db has its transaction opened first, by pytest-django: shared_data_for leaves it out.)"""
+    _shared_data.open(shared_data_for(request.node))
 
 
 @pytest.fixture(autouse=True)
@@ -121,9 +129,10 @@ def _empty_static_root(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _no_collected_static(settings, _empty_static_root):
     """STATIC_ROOT empty, never the checkout's staticfiles/: each test client builds the middleware, and
-    WhiteNoise then reads every file there (1,263 once collectstatic has run: the cluster and load tests and
-    `make bench` run it) — 0.1–0.15 s a test. Pages name static files through the storage, which never reads
-    STATIC_ROOT outside production; tests/test_production_serving.py collects its own."""
+    WhiteNoise then reads every file there (1,263 once collectstatic has run: `make bench` and the load
+    scripts run it) — 0.1–0.15 s a test. Pages name static files through the storage, which never reads
+    STATIC_ROOT outside production; tests/test_production_serving.py collects its own, and the tests that
+    start servers give them a STATIC_ROOT of their own (two collecting into one folder at once fail)."""
     settings.STATIC_ROOT = _empty_static_root
 
 
@@ -164,20 +173,6 @@ def staff(client, django_user_model):
     return user
 
 
-@pytest.fixture(scope="module")
-def _demo_in_module(django_db_setup, django_db_blocker):
-    """The demo data (manage.py load_demo), loaded once for the module that asks for it, in a transaction
-    rolled back after the module's last test. Its rows stay until then: the tests that ask for it come last
-    in theirs. (A worker of `make test` given part of a module loads it for its part.)"""
-    with django_db_blocker.unblock(), transaction.atomic():
-        _restore_sectors()  # a transactional test may have emptied the database earlier in this worker
-        with refreshed_once():
-            call_command("load_demo", stdout=io.StringIO())
-        with django_db_blocker.block():
-            yield
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
 def staff_editor(django_user_model):
     """A staff member (not superuser) holding the permissions the partner pages ask staff for: change
@@ -194,16 +189,111 @@ def staff_editor(django_user_model):
     return user
 
 
-@pytest.fixture
-def demo(_demo_in_module, db):
-    """The demo data, loaded once per module; each test's own changes are rolled back to it (a savepoint)."""
+def _load_demo():
+    _restore_sectors()  # a transactional test may have emptied the database earlier in this worker
+    with refreshed_once():
+        call_command("load_demo", stdout=io.StringIO())
 
 
-@pytest.fixture
-def directory(no_sectors):
-    """AIMF and four other organisations with a few sectors of their own (tests/search_data.py)."""
+def _make_directory():
+    from institutions.models import Sector, SectorCategory
+
+    Sector.objects.all().delete()
+    SectorCategory.objects.all().delete()
     with refreshed_once():
         return make_directory()
+
+
+# The data that many tests of a module read, made once for the run of them that asks for it (the tests of a
+# module are ordered by what they ask for: pytest_collection_modifyitems) and rolled back after its last test.
+# Each test's own changes are rolled back to it as usual (a savepoint). Made again for a test in a
+# transaction of its own (live_server, transactional_db), which would see nothing uncommitted, and for a test
+# marked django_db, whose transaction pytest-django opens before any fixture of ours.
+SHARED_DATA = {"directory": _make_directory, "demo": _load_demo}
+
+
+def shared_data_for(item):
+    """(module, the one SHARED_DATA name the test asks for), or None."""
+    names = [name for name in SHARED_DATA if name in item.fixturenames]
+    marked = item.get_closest_marker("django_db") is not None
+    if len(names) != 1 or marked or "live_server" in item.fixturenames or "transactional_db" in item.fixturenames:
+        return None
+    return item.nodeid.split("::")[0], names[0]
+
+
+class _SharedData:
+    """The shared data open now (one at a time): its key (shared_data_for), what it made, its transaction."""
+
+    def __init__(self, blocker):
+        self.blocker, self.key, self.value, self.stack = blocker, None, None, contextlib.ExitStack()
+
+    def open(self, key):
+        if key is not None and key != self.key:
+            self.close()
+            with self.blocker.unblock():
+                self.stack.enter_context(transaction.atomic())
+                self.value = SHARED_DATA[key[1]]()
+            self.key = key
+
+    def close(self):
+        if self.key is not None:
+            with self.blocker.unblock():
+                transaction.set_rollback(True)
+                self.stack.close()
+            self.key = self.value = None
+
+
+_SHARED = []  # the session's _SharedData, for pytest_runtest_teardown
+
+
+@pytest.fixture(scope="session")
+def _shared_data(django_db_setup, django_db_blocker):
+    _SHARED.append(_SharedData(django_db_blocker))
+    yield _SHARED[0]
+    _SHARED.pop().close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Shared data is rolled back after the last test of its run, once every fixture of that test (its own
+    transaction too) is torn down: not at the next test's setup, where pytest-django may already have opened
+    that test's transaction (a test marked django_db)."""
+    yield
+    if _SHARED and (nextitem is None or shared_data_for(nextitem) != _SHARED[0].key):
+        _SHARED[0].close()
+
+
+def _shared(request, shared, name):
+    """The shared data `name` for this test: the module's copy, or made for this test alone."""
+    if shared.key is not None and shared.key == shared_data_for(request.node):
+        return shared.value
+    return SHARED_DATA[name]()
+
+
+@pytest.fixture
+def demo(request, db, _shared_data):
+    """The demo data (manage.py load_demo)."""
+    _shared(request, _shared_data, "demo")
+
+
+@pytest.fixture
+def directory(request, db, _shared_data):
+    """AIMF and four other organisations with a few sectors of their own (tests/search_data.py), each test
+    given its own copies of the objects (tests change them)."""
+    objects = _shared(request, _shared_data, "directory")
+    return {name: type(obj).objects.get(pk=obj.pk) for name, obj in objects.items()}
+
+
+@pytest.fixture
+def org(sectors):
+    """The City of Lyon with three competences (the admin tests)."""
+    return make_lyon()
+
+
+@pytest.fixture
+def experience(org):
+    """An experience of `org` with a sector, a country and a funding (the admin tests)."""
+    return make_lyon_experience(org)
 
 
 @pytest.fixture
@@ -307,12 +397,18 @@ def deselect_other_databases(config, items):
 
 def pytest_collection_modifyitems(config, items):
     deselect_other_databases(config, items)
-    # The demo data stays loaded from the first test of a module that asks for it to the module's end
-    # (_demo_in_module): those tests run last in their module, so no other test sees the demo rows.
+    # Shared data (SHARED_DATA) stays from the first test of a module that asks for it to the last: those tests
+    # run together, after the module's other tests.
     first = {}
     for number, item in enumerate(items):
         first.setdefault(item.nodeid.split("::")[0], number)
-    items[:] = sorted(items, key=lambda item: (first[item.nodeid.split("::")[0]], "demo" in item.fixturenames))
+    order = {None: 0, **{name: number + 1 for number, name in enumerate(SHARED_DATA)}}
+
+    def position(item):
+        shared = shared_data_for(item)
+        return first[item.nodeid.split("::")[0]], order[shared and shared[1]]
+
+    items[:] = sorted(items, key=position)
     needs = {
         "browser": (
             os.path.exists(CHROMIUM) or shutil.which(CHROMIUM),

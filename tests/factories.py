@@ -128,3 +128,65 @@ def refreshed_once():
 def admin_url(model, view, *args):
     """The admin page of a model: view is "changelist", "add", "change", "history", "delete"…"""
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def form_data(response):
+    """The POST data of an admin change page as rendered: the main form and the existing inline rows."""
+    data = {}
+
+    def add(form):
+        for name in form.fields:
+            field = form[name]
+            value = field.value()
+            if value is None or value is False:
+                continue
+            if value is True:
+                data[field.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[field.html_name] = [str(v) for v in value]
+            else:
+                data[field.html_name] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for form in formset.initial_forms:
+            add(form)
+        initial = len(formset.initial_forms)
+        data.update(
+            {
+                f"{formset.prefix}-TOTAL_FORMS": str(initial),
+                f"{formset.prefix}-INITIAL_FORMS": str(initial),
+                f"{formset.prefix}-MIN_NUM_FORMS": "0",
+                f"{formset.prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    return data
+
+
+def make_lyon():
+    """The City of Lyon with three competences (needs the `sectors` fixture)."""
+    org = Organisation.objects.create(
+        name_fr="Ville de Lyon", name_en="City of Lyon", acronym="LYON", country="FR"
+    )
+    for rank, code in enumerate(["14030", "15110", "43030"], start=1):
+        Competence.objects.create(organisation=org, sector=Sector.objects.get(code=code), rank=rank)
+    return org
+
+
+def make_lyon_experience(org):
+    """An experience of `org` with a sector, a country and a funding."""
+    experience = Experience.objects.create(
+        organisation=org,
+        title_fr="Eau potable à Ouagadougou",
+        title_en="Drinking water in Ouagadougou",
+        role=Experience.Role.COORDINATOR,
+        start_date=datetime.date(2010, 1, 1),
+        end_date=datetime.date(2013, 12, 31),
+        cost=Decimal("1000.00"),
+    )
+    experience.sectors.add(Sector.objects.get(code="14030"))
+    ExperienceCountry.objects.create(experience=experience, country="BF")
+    donor = Donor.objects.create(name_fr="Commission européenne", name_en="European Commission", acronym="CE")
+    Funding.objects.create(experience=experience, donor=donor, amount=Decimal("600.00"))
+    return experience

@@ -10,76 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
-from experiences.models import Donor, Experience, ExperienceCountry, Funding
+from experiences.models import Donor, Experience, Funding
 from institutions.models import Competence, Organisation, Sector
 from partners.models import Membership
-from tests.factories import admin_url
+from tests.factories import admin_url, form_data
 
 pytestmark = pytest.mark.django_db
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
-
-
-@pytest.fixture
-def org(sectors):
-    org = Organisation.objects.create(
-        name_fr="Ville de Lyon", name_en="City of Lyon", acronym="LYON", country="FR"
-    )
-    for rank, code in enumerate(["14030", "15110", "43030"], start=1):
-        Competence.objects.create(organisation=org, sector=Sector.objects.get(code=code), rank=rank)
-    return org
-
-
-@pytest.fixture
-def experience(org):
-    experience = Experience.objects.create(
-        organisation=org,
-        title_fr="Eau potable à Ouagadougou",
-        title_en="Drinking water in Ouagadougou",
-        role=Experience.Role.COORDINATOR,
-        start_date=date(2010, 1, 1),
-        end_date=date(2013, 12, 31),
-        cost=Decimal("1000.00"),
-    )
-    experience.sectors.add(Sector.objects.get(code="14030"))
-    ExperienceCountry.objects.create(experience=experience, country="BF")
-    donor = Donor.objects.create(name_fr="Commission européenne", name_en="European Commission", acronym="CE")
-    Funding.objects.create(experience=experience, donor=donor, amount=Decimal("600.00"))
-    return experience
-
-
-def form_data(response):
-    """The POST data of an admin change page as rendered: the main form and the existing inline rows."""
-    data = {}
-
-    def add(form):
-        for name in form.fields:
-            field = form[name]
-            value = field.value()
-            if value is None or value is False:
-                continue
-            if value is True:
-                data[field.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[field.html_name] = [str(v) for v in value]
-            else:
-                data[field.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for form in formset.initial_forms:
-            add(form)
-        initial = len(formset.initial_forms)
-        data.update(
-            {
-                f"{formset.prefix}-TOTAL_FORMS": str(initial),
-                f"{formset.prefix}-INITIAL_FORMS": str(initial),
-                f"{formset.prefix}-MIN_NUM_FORMS": "0",
-                f"{formset.prefix}-MAX_NUM_FORMS": "1000",
-            }
-        )
-    return data
 
 
 def add_rows(data, prefix, rows):

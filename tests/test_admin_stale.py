@@ -5,8 +5,7 @@ import pytest
 
 from experiences.models import Experience
 from institutions.models import Organisation
-from tests.factories import admin_url
-from tests.test_admin import experience, form_data, org  # noqa: F401  (fixtures)
+from tests.factories import admin_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +16,7 @@ MESSAGE = {
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_a_stale_organisation_form_is_refused(client, staff, org, lang):  # noqa: F811
+def test_a_stale_organisation_form_is_refused(client, staff, org, lang):
     """Finding 6 of issue 14: staff silently overwrote a partner's save made after they opened the form."""
     address = admin_url(Organisation, "change", org.pk)
     opened = form_data(client.get(address))
@@ -38,7 +37,7 @@ def test_a_stale_organisation_form_is_refused(client, staff, org, lang):  # noqa
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_a_stale_experience_form_is_refused(client, staff, experience, lang):  # noqa: F811
+def test_a_stale_experience_form_is_refused(client, staff, experience, lang):
     address = admin_url(Experience, "change", experience.pk)
     opened = form_data(client.get(address))
     partner_copy = Experience.objects.get(pk=experience.pk)
@@ -51,7 +50,7 @@ def test_a_stale_experience_form_is_refused(client, staff, experience, lang):  #
     assert experience.title_fr == "Leur version"
 
 
-def test_a_form_without_its_version_is_refused(client, staff, org):  # noqa: F811
+def test_a_form_without_its_version_is_refused(client, staff, org):
     address = admin_url(Organisation, "change", org.pk)
     opened = form_data(client.get(address))
     del opened["seen_version"]

@@ -17,8 +17,6 @@ from django.utils import translation
 from experiences.models import Donor, Experience, ExperienceCountry
 from institutions.models import Competence, Organisation, Sector
 
-pytestmark = pytest.mark.django_db
-
 DEMO_FILE = Path(django_settings.BASE_DIR) / "fixtures" / "demo_data.json"
 AIMF_FR = "Association internationale des maires francophones"
 KINDS = {"municipality", "regional", "national_association", "international_network", "other"}

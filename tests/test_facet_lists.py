@@ -28,7 +28,7 @@ WORDS = {
 
 
 @pytest.fixture
-def directory(db):
+def towns(db):
     with refreshed_once():  # one refresh of the 66 organisations, not 66 refreshes
         for country, n in COUNTS.items():
             for i in range(n):
@@ -55,7 +55,7 @@ def toggle(response):
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_a_long_facet_shows_its_most_frequent_values_most_first(client, directory, lang):
+def test_a_long_facet_shows_its_most_frequent_values_most_first(client, towns, lang):
     response = client.get(f"/{lang}/", follow=True)
     assert country_values(response) == TOP[lang]
     assert [item["count"] for item in response.context["facets"]["country"]] == [COUNTS[c] for c in TOP[lang]]
@@ -67,7 +67,7 @@ def test_a_long_facet_shows_its_most_frequent_values_most_first(client, director
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_every_value_is_one_link_away_and_the_short_list_one_link_back(client, directory, lang):
+def test_every_value_is_one_link_away_and_the_short_list_one_link_back(client, towns, lang):
     href, text = toggle(client.get(f"/{lang}/?kind=municipality", follow=True))
     assert text == WORDS[lang]["all"]
     url = urlsplit(href)
@@ -86,7 +86,7 @@ def test_every_value_is_one_link_away_and_the_short_list_one_link_back(client, d
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_a_chosen_value_beyond_the_most_frequent_is_shown_ticked(client, directory, lang):
+def test_a_chosen_value_beyond_the_most_frequent_is_shown_ticked(client, towns, lang):
     response = client.get(f"/{lang}/?country=GA", follow=True)
     items = response.context["facets"]["country"]
     assert [item["value"] for item in items] == [*TOP[lang], "GA"]
@@ -96,7 +96,7 @@ def test_a_chosen_value_beyond_the_most_frequent_is_shown_ticked(client, directo
     assert "GA" not in country_values(client.get(f"/{lang}/", follow=True))
 
 
-def test_an_opened_facet_stays_open_through_the_form_and_the_pages(client, directory):
+def test_an_opened_facet_stays_open_through_the_form_and_the_pages(client, towns):
     response = client.get("/en/?more=country", follow=True)
     html = response.content.decode()
     assert '<input type="hidden" name="more" value="country">' in html  # submitting the form keeps it
@@ -106,14 +106,14 @@ def test_an_opened_facet_stays_open_through_the_form_and_the_pages(client, direc
 
 
 @pytest.mark.parametrize("query", ["more=nothing", "more=", "more=country&more=country&more=COUNTRY", "more=%00"])
-def test_unknown_or_repeated_facet_names_are_ignored(client, directory, query):
+def test_unknown_or_repeated_facet_names_are_ignored(client, towns, query):
     response = client.get(f"/en/?{query}", follow=True)
     assert response.status_code == 200
     assert response.context["expanded"] == (["country"] if "more=country" in query else [])
 
 
 @pytest.mark.parametrize(("dropped", "shown"), [(("MA",), SHORT_FACET), (("MA", "CD"), len(COUNTS) - 2)])
-def test_a_facet_only_a_little_longer_is_shown_whole(client, directory, dropped, shown):
+def test_a_facet_only_a_little_longer_is_shown_whole(client, towns, dropped, shown):
     """14 countries are cut to the most frequent 10; 13 (SHORT_FACET + SHORT_FACET_SLACK) are all shown,
     with no link: a click to see three more values is a waste."""
     assert len(COUNTS) - 2 == SHORT_FACET + SHORT_FACET_SLACK
@@ -123,7 +123,7 @@ def test_a_facet_only_a_little_longer_is_shown_whole(client, directory, dropped,
     assert ("facet-toggle" in country_fieldset(response)) is (shown == SHORT_FACET)
 
 
-def test_the_most_frequent_values_follow_edits_at_once(client, directory):
+def test_the_most_frequent_values_follow_edits_at_once(client, towns):
     """The first page's ranking is kept with the facet index (filters._top_places): an edit renews it."""
     assert "MA" not in country_values(client.get("/en/", follow=True))
     for i in range(10):

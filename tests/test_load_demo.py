@@ -26,13 +26,13 @@ def run(command, *args, **options):
 
 
 @pytest.fixture
-def demo(sectors):
+def demo_output(sectors):
     """Here the command's output: each test runs it itself (test_demo_data.py shares one load instead)."""
     return run("load_demo")
 
 
 @pytest.fixture
-def aimf(demo):
+def aimf(demo_output):
     return Organisation.objects.get(slug="aimf")
 
 
@@ -55,9 +55,9 @@ def counts():
 # -- the command --------------------------------------------------------------------------------------
 
 
-def test_summary_is_printed(demo):
-    assert f"created {Organisation.objects.count()} organisations, skipped 0" in demo
-    assert "created aimf" not in demo  # one line per organisation only with -v 2
+def test_summary_is_printed(demo_output):
+    assert f"created {Organisation.objects.count()} organisations, skipped 0" in demo_output
+    assert "created aimf" not in demo_output  # one line per organisation only with -v 2
 
 
 def test_each_organisation_is_listed_with_verbosity_2(sectors):
@@ -92,7 +92,7 @@ def test_requires_sectors(no_sectors):
     assert Organisation.objects.count() == 0
 
 
-def test_dev_accounts_with_debug(demo, settings):
+def test_dev_accounts_with_debug(demo_output, settings):
     settings.DEBUG = True
     output = run("load_demo")
     staff = User.objects.get(email="staff@platforma.example")

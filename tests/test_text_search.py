@@ -8,32 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core import serializers
 from django.core.management import call_command
-from django.db import transaction
 
 from experiences.models import Donor, Experience, ExperienceCountry, Funding
 from institutions.models import Competence, Organisation, SearchEntry, Sector, SectorCategory
 from institutions.search import clean_query, experience_ids, ranked_ids, suggestion
-from tests.factories import refreshed_once
 
 postgresql_only = pytest.mark.postgresql
-
-
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker):
-    """The demo directory, loaded once for the module and rolled back after it (each test runs in a
-    savepoint of its own, so edits do not leak from one test to the next)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with open(os.devnull, "w") as quiet:
-            call_command("load_sectors", stdout=quiet)
-            with refreshed_once():
-                call_command("load_demo", stdout=quiet)
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_data, db):
-    return demo_data
 
 
 def found(q):

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from experiences.models import Donor, Experience, Funding
-from institutions.models import Organisation, Sector, SectorCategory
+from institutions.models import Competence, Organisation, Sector, SectorCategory
 from partners.models import Membership
+from tests.factories import add_experience, refreshed_once
 from tests.partners.partner_forms import PASSWORD
 
 
@@ -105,3 +106,23 @@ def other_experience(ouaga):
         organisation=ouaga, title_fr="Marché central", role="partner", start_date=datetime.date(2012, 5, 1)
     )
 
+
+@pytest.fixture
+def api_data(aimf, ouaga, sector_rows, donors):
+    """AIMF's competences and experiences, refreshed once at the end (tests/factories.py refreshed_once)."""
+    with refreshed_once():
+        Competence.objects.create(organisation=aimf, sector=sector_rows["15112"], rank=1)
+        Competence.objects.create(organisation=aimf, sector=sector_rows["14030"], rank=2)
+        add_experience(
+            aimf,
+            title_fr="Eau à Bamako",
+            title_en="Water in Bamako",
+            cost=Decimal("1000.50"),
+            start_date=datetime.date(2019, 1, 1),
+            end_date=datetime.date(2020, 6, 30),
+            sectors=["14030", "14010"],
+            countries=["ML"],
+            fundings=[(donors["ce"], Decimal("500"))],
+        )
+        add_experience(aimf, title_fr="Décentralisation", start_date=datetime.date(2021, 1, 1), countries=["SN"])
+        return {"aimf": aimf, "ouaga": ouaga}

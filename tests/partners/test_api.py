@@ -18,33 +18,12 @@ from institutions.models import Competence, Organisation, Sector
 TRANSACTION = re.compile(r"(BEGIN|COMMIT|(RELEASE )?SAVEPOINT|SET LOCAL enable_seqscan)\b")
 
 
-@pytest.fixture
-def directory(aimf, ouaga, sector_rows, donors):
-    """AIMF's competences and experiences, refreshed once at the end (tests/factories.py refreshed_once)."""
-    with refreshed_once():
-        Competence.objects.create(organisation=aimf, sector=sector_rows["15112"], rank=1)
-        Competence.objects.create(organisation=aimf, sector=sector_rows["14030"], rank=2)
-        add_experience(
-            aimf,
-            title_fr="Eau à Bamako",
-            title_en="Water in Bamako",
-            cost=Decimal("1000.50"),
-            start_date=datetime.date(2019, 1, 1),
-            end_date=datetime.date(2020, 6, 30),
-            sectors=["14030", "14010"],
-            countries=["ML"],
-            fundings=[(donors["ce"], Decimal("500"))],
-        )
-        add_experience(aimf, title_fr="Décentralisation", start_date=datetime.date(2021, 1, 1), countries=["SN"])
-        return {"aimf": aimf, "ouaga": ouaga}
-
-
 def get(client, name, *args, **params):
     headers = params.pop("headers", {})
     return client.get(reverse(f"api:{name}", args=args), params, headers=headers)
 
 
-def test_organisations_in_the_requested_language_with_both_values(client, directory):
+def test_organisations_in_the_requested_language_with_both_values(client, api_data):
     body = get(client, "organisations", lang="en").json()
     assert body["count"] == 2
     aimf = next(row for row in body["results"] if row["slug"] == "aimf")
@@ -65,7 +44,7 @@ def test_organisations_in_the_requested_language_with_both_values(client, direct
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_a_list_links_to_its_search_as_iati_activities(client, directory, lang):
+def test_a_list_links_to_its_search_as_iati_activities(client, api_data, lang):
     """The organisations AIMF (2 experiences, one in Mali) and Ouagadougou (none): the search's organisations'
     experiences, all of them, as IATI activities."""
     body = get(client, "organisations", lang=lang, worked_in="ML").json()
@@ -87,14 +66,14 @@ def iati(client, url):
     return b"".join(response.streaming_content).decode()
 
 
-def test_organisations_follow_the_search_criteria_both_ways(client, directory):
+def test_organisations_follow_the_search_criteria_both_ways(client, api_data):
     assert [r["slug"] for r in get(client, "organisations", country="FR").json()["results"]] == ["aimf"]
     assert [r["slug"] for r in get(client, "organisations", country="BF").json()["results"]] == ["ouaga"]
     assert [r["slug"] for r in get(client, "organisations", worked_in="ML").json()["results"]] == ["aimf"]
     assert get(client, "organisations", worked_in="BF").json()["count"] == 0
 
 
-def test_organisations_come_with_the_search_pages_facet_counts(client, directory, settings):
+def test_organisations_come_with_the_search_pages_facet_counts(client, api_data, settings):
     settings.PUBLIC_PAGE_CACHE = False
     params = {"country": "FR", "lang": "en"}
     body = get(client, "organisations", **params).json()
@@ -105,7 +84,7 @@ def test_organisations_come_with_the_search_pages_facet_counts(client, directory
     assert body["facets"]["kind"] == [dict(item) for item in page["kind"]]
 
 
-def test_a_long_facet_lists_its_most_frequent_values_unless_more_names_it(client, directory, sector_rows):
+def test_a_long_facet_lists_its_most_frequent_values_unless_more_names_it(client, api_data, sector_rows):
     for n, code in enumerate(["AR", "BE", "BJ", "BR", "CA", "CH", "CI", "CM", "DE", "DZ", "ES", "GA", "GN"]):
         Organisation.objects.create(name_fr=f"Commune {n}", country=code)
     trimmed = get(client, "organisations").json()["facets"]["country"]
@@ -114,14 +93,14 @@ def test_a_long_facet_lists_its_most_frequent_values_unless_more_names_it(client
     assert {item["value"] for item in trimmed} < {item["value"] for item in full}
 
 
-def test_unpublished_organisations_are_not_in_the_api(client, directory):
+def test_unpublished_organisations_are_not_in_the_api(client, api_data):
     Organisation.objects.filter(slug="ouaga").update(published=False)
     assert [r["slug"] for r in get(client, "organisations").json()["results"]] == ["aimf"]
     assert get(client, "organisation", "ouaga").status_code == 404
     assert get(client, "organisation_experiences", "ouaga").status_code == 404
 
 
-def test_pagination_has_stable_order_and_next_links(client, directory):
+def test_pagination_has_stable_order_and_next_links(client, api_data):
     first = get(client, "organisations", page_size=1).json()
     assert first["count"] == 2 and len(first["results"]) == 1
     assert first["next"].endswith("/api/v1/organisations/?page=2&page_size=1") and first["previous"] is None
@@ -159,13 +138,13 @@ def test_pagination_has_stable_order_and_next_links(client, directory):
         ({"active_from": "2019"}, 200),
     ],
 )
-def test_bad_parameters_answer_400(client, directory, params, status):
+def test_bad_parameters_answer_400(client, api_data, params, status):
     response = get(client, "organisations", **params)
     assert response.status_code == status
     assert response["Content-Type"] == "application/json"
 
 
-def test_nul_bytes_answer_400_on_every_endpoint(client, directory):
+def test_nul_bytes_answer_400_on_every_endpoint(client, api_data):
     for name, args in [("organisation", ["aimf"]), ("sectors", []), ("donors", []), ("countries", [])]:
         assert get(client, name, *args, q="\x00").status_code == 400
 
@@ -177,7 +156,7 @@ def test_unknown_addresses_under_the_api_answer_json_404(client, db):
         assert response["Content-Type"] == "application/json"
 
 
-def test_organisation_detail_has_competences_and_experiences(client, directory):
+def test_organisation_detail_has_competences_and_experiences(client, api_data):
     body = get(client, "organisation", "aimf", lang="fr").json()
     assert [(c["rank"], c["code"], c["name"]) for c in body["competences"]] == [
         (1, "15112", "Décentralisation"),
@@ -192,13 +171,13 @@ def test_organisation_detail_has_competences_and_experiences(client, directory):
     assert body["iati_identifier"] == ""
 
 
-def test_experiences_of_an_organisation(client, directory):
+def test_experiences_of_an_organisation(client, api_data):
     body = get(client, "organisation_experiences", "aimf", lang="en", page_size=1).json()
     assert body["count"] == 2 and body["results"][0]["title"] == "Décentralisation"  # no English title
     assert body["next"]
 
 
-def test_reference_lists(client, directory):
+def test_reference_lists(client, api_data):
     sectors = get(client, "sectors", lang="en", page_size=100).json()
     assert {"code": "14030", "name": "Basic drinking water supply", "name_fr": "Eau potable de base"}.items() <= (
         next(s for s in sectors["results"] if s["code"] == "14030").items()
@@ -211,29 +190,29 @@ def test_reference_lists(client, directory):
     assert (senegal["name"], senegal["name_fr"], senegal["name_en"]) == ("Senegal", "Sénégal", "Senegal")
 
 
-def test_etag_and_last_modified_follow_the_directory_generation(client, directory, django_capture_on_commit_callbacks):
+def test_etag_and_last_modified_follow_the_directory_generation(client, api_data, django_capture_on_commit_callbacks):
     first = get(client, "organisation", "aimf")
     assert first["ETag"] and first["Last-Modified"]
     again = get(client, "organisation", "aimf", headers={"if-none-match": first["ETag"]})
     assert again.status_code == 304
     other_language = get(client, "organisation", "aimf", lang="en", headers={"if-none-match": first["ETag"]})
     assert other_language.status_code == 200
-    directory["aimf"].city = "Lyon"
+    api_data["aimf"].city = "Lyon"
     with django_capture_on_commit_callbacks(execute=True):  # a new directory generation when it commits
-        directory["aimf"].save()
+        api_data["aimf"].save()
     changed = get(client, "organisation", "aimf", headers={"if-none-match": first["ETag"]})
     assert changed.status_code == 200 and changed.json()["city"] == "Lyon"
     assert changed["ETag"] != first["ETag"]
 
 
-def test_cors_open_for_get_on_the_api_only(client, directory):
+def test_cors_open_for_get_on_the_api_only(client, api_data):
     response = get(client, "organisations", headers={"origin": "https://example.org"})
     assert response["Access-Control-Allow-Origin"] == "*"
     page = client.get(reverse("directory:search"), headers={"origin": "https://example.org"})
     assert "Access-Control-Allow-Origin" not in page
 
 
-def test_throttle_per_client_address(client, directory, settings):
+def test_throttle_per_client_address(client, api_data, settings):
     settings.API_THROTTLE_RATE = "2/minute"
     assert get(client, "donors").status_code == 200
     assert get(client, "donors", page=1).status_code == 200
@@ -243,7 +222,7 @@ def test_throttle_per_client_address(client, directory, settings):
     assert other.status_code == 200
 
 
-def test_json_only_even_for_a_browser(client, directory):
+def test_json_only_even_for_a_browser(client, api_data):
     response = get(client, "organisations", headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response["Content-Type"] == "application/json"
 
@@ -253,12 +232,12 @@ def test_json_only_even_for_a_browser(client, directory):
     [("organisations", []), ("organisation_experiences", ["aimf"]), ("sectors", []), ("donors", [])],
 )
 def test_lists_read_a_fixed_number_of_queries_whatever_the_page_size(
-    client, directory, donors, django_assert_max_num_queries, name, args
+    client, api_data, donors, django_assert_max_num_queries, name, args
 ):
     """Guards against N+1: related rows come in one query per relation, whatever the page size."""
     with refreshed_once():
         for n in range(30):
-            add_experience(directory["aimf"], title_fr=f"Action {n}", sectors=["14030"], countries=["SN"],
+            add_experience(api_data["aimf"], title_fr=f"Action {n}", sectors=["14030"], countries=["SN"],
                            fundings=[(donors["afd"], Decimal(1))])  # fmt: skip
             Organisation.objects.create(name_fr=f"Commune {n}", country="SN")
     get(client, name, *args)  # the search's facet index is built (or caught up) once per change, not here
@@ -268,7 +247,7 @@ def test_lists_read_a_fixed_number_of_queries_whatever_the_page_size(
 
 
 @pytest.mark.parametrize("text", [{}, {"q": "commune"}])
-def test_a_list_with_criteria_and_worked_with_counted_reads_a_fixed_number_of_queries(client, directory, text):
+def test_a_list_with_criteria_and_worked_with_counted_reads_a_fixed_number_of_queries(client, api_data, text):
     """Three criteria, "Worked with" counted and named: the criteria's matches, the page's rows with their
     competences, the facet counts, "Worked with" and its names; a text adds its search, which PostgreSQL runs
     in a transaction of its own (BEGIN, SET LOCAL, COMMIT: not reads), left out of the count, and SQLite then
@@ -279,7 +258,7 @@ def test_a_list_with_criteria_and_worked_with_counted_reads_a_fixed_number_of_qu
             town = Organisation.objects.create(name_fr=f"Commune {n}", country="SN")
             Competence.objects.create(organisation=town, sector=Sector.objects.get(code="14030"), rank=1)
             action = add_experience(town, title_fr=f"Action {n}", start_date=datetime.date(2020, 1, 1))
-            Participant.objects.create(experience=action, organisation=directory["aimf"], role=Experience.Role.PARTNER)
+            Participant.objects.create(experience=action, organisation=api_data["aimf"], role=Experience.Role.PARTNER)
     params = {"country": "SN", "kind": "municipality", "sector": "14030", **text}
     body = get(client, "organisations", **params).json()
     assert body["count"] == 30 and body["facets"]["partner_of"][0]["value"] == "aimf"
@@ -291,11 +270,11 @@ def test_a_list_with_criteria_and_worked_with_counted_reads_a_fixed_number_of_qu
         assert len(reads) <= bound, "\n".join(reads)
 
 
-def test_organisation_detail_reads_at_most_six_queries(client, directory, donors, django_assert_num_queries):
+def test_organisation_detail_reads_at_most_six_queries(client, api_data, donors, django_assert_num_queries):
     """Guards against N+1: organisation, competences, experiences and their sectors, countries, fundings."""
     with refreshed_once():
         for n in range(30):
-            add_experience(directory["aimf"], title_fr=f"Action {n}", sectors=["14030"], countries=["SN"],
+            add_experience(api_data["aimf"], title_fr=f"Action {n}", sectors=["14030"], countries=["SN"],
                            fundings=[(donors["afd"], Decimal(1))])  # fmt: skip
     with django_assert_num_queries(6):
         assert len(get(client, "organisation", "aimf").json()["experiences"]) == 32
@@ -315,7 +294,7 @@ def test_schema_and_docs(client, db):
 
 
 @pytest.mark.parametrize("lang, message", [("fr", "Un nombre entier de 1 à 100."), ("en", "An integer from 1 to 100.")])
-def test_errors_say_what_to_fix_in_the_requested_language(client, directory, lang, message):
+def test_errors_say_what_to_fix_in_the_requested_language(client, api_data, lang, message):
     response = get(client, "donors", lang=lang, page_size="lots")
     assert response.status_code == 400
     assert response.json() == {"page_size": message}

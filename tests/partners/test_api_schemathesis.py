@@ -8,7 +8,6 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from platforma.wsgi import application
-from tests.partners.test_api import directory  # noqa: F401 (a fixture: a few organisations with experiences)
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
@@ -26,6 +25,6 @@ def test_transaction_kept():
 
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_endpoint_conforms_to_the_schema(case, directory, settings, test_transaction_kept):  # noqa: F811
+def test_every_endpoint_conforms_to_the_schema(case, api_data, settings, test_transaction_kept):
     settings.API_THROTTLE_RATE = "1000000/minute"  # the throttle itself is tested in test_api.py
     case.call_and_validate()

@@ -39,12 +39,13 @@ run: setup
 	@HOST=$(HOST) $(VENV)/bin/honcho start --port $(PORT)
 
 # pytest-xdist workers, each with its own test database, each given whole test files (--dist loadfile),
-# so data made once for a module's tests (the demo data, the small directory: tests/conftest.py SHARED_DATA)
-# is made once, not again each time the module's tests come back to a worker. On the two cores of CI: three on SQLite (a worker often waits on the browser or a server it
-# started; 7m09s against 8m15s with two), two on PostgreSQL (DATABASE_URL set: its server needs the cores too;
-# 11m36s against 13m01s and 13m23s with three). TEST_WORKERS=... overrides it. Each worker keeps
-# pytest-django's order within a file: tests in a transaction first, then the transactional ones (which
-# empty the database: the fixtures that need the sectors reload them), then those sharing data.
+# so data made once for a module's tests (the demo data, the small directory: SHARED_DATA in
+# tests/conftest.py) is made once, not again each time the module's tests come back to a worker. On the two
+# cores of CI: three on SQLite (a worker often waits on the browser or a server it started; 7m09s against
+# 8m15s with two), two on PostgreSQL (DATABASE_URL set: its server needs the cores too; 11m36s against 13m01s
+# and 13m23s with three). TEST_WORKERS=... overrides it. Each worker keeps pytest-django's order within a
+# file: tests in a transaction first, then the transactional ones (which empty the database: the fixtures
+# that need the sectors reload them), then those sharing data.
 TEST_WORKERS ?= $(if $(DATABASE_URL),2,3)
 test: install
 	$(PY) manage.py makemigrations --check --dry-run

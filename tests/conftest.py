@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import translation
 
-from tests.factories import make_aimf, make_lyon, make_lyon_experience, refreshed_once
+from tests.factories import make_aimf, make_lyon, make_lyon_experience, make_web, refreshed_once
 from tests.search_data import make_directory
 
 # Without Redis, the directory generation lives in a file-based cache shared by the processes of a machine.
@@ -49,10 +49,13 @@ REDIS_KEY_PREFIX = f"platforma-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main
 
 
 @pytest.fixture(autouse=True)
-def _shared_data_for_test(request, _shared_data):
+def _shared_data_for_test(request):
     """Opens the test's shared data before any other fixture of the test touches the database. (A test marked
-    django_db has its transaction opened first, by pytest-django: shared_data_for leaves it out.)"""
-    _shared_data.open(shared_data_for(request.node))
+    django_db has its transaction opened first, by pytest-django: shared_data_for leaves it out.) Only then is
+    the test database asked for: a run of tests without any makes none."""
+    key = shared_data_for(request.node)
+    if key is not None:
+        request.getfixturevalue("_shared_data").open(key)
 
 
 @pytest.fixture(autouse=True)
@@ -228,12 +231,13 @@ class _SharedData:
         self.blocker, self.key, self.value, self.stack = blocker, None, None, contextlib.ExitStack()
 
     def open(self, key):
-        if key is not None and key != self.key:
+        if key != self.key:
             self.close()
             with self.blocker.unblock():
                 self.stack.enter_context(transaction.atomic())
+            self.key = key  # from here close() rolls back, should making the data fail
+            with self.blocker.unblock():
                 self.value = SHARED_DATA[key[1]]()
-            self.key = key
 
     def close(self):
         if self.key is not None:
@@ -258,14 +262,16 @@ def pytest_runtest_teardown(item, nextitem):
     """Shared data is rolled back after the last test of its run, once every fixture of that test (its own
     transaction too) is torn down: not at the next test's setup, where pytest-django may already have opened
     that test's transaction (a test marked django_db)."""
-    yield
-    if _SHARED and (nextitem is None or shared_data_for(nextitem) != _SHARED[0].key):
-        _SHARED[0].close()
+    try:
+        return (yield)
+    finally:  # a failed teardown too
+        if _SHARED and (nextitem is None or shared_data_for(nextitem) != _SHARED[0].key):
+            _SHARED[0].close()
 
 
 def _shared(request, shared, name):
     """The shared data `name` for this test: the module's copy, or made for this test alone."""
-    if shared.key is not None and shared.key == shared_data_for(request.node):
+    if shared.key == (request.node.nodeid.split("::")[0], name):
         return shared.value
     return SHARED_DATA[name]()
 
@@ -294,6 +300,12 @@ def org(sectors):
 def experience(org):
     """An experience of `org` with a sector, a country and a funding (the admin tests)."""
     return make_lyon_experience(org)
+
+
+@pytest.fixture
+def web(db):
+    """Organisations that worked together (tests/factories.py make_web)."""
+    return make_web()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from unittest import mock
 
 from django.urls import reverse
 
-from experiences.models import Donor, Experience, ExperienceCountry, Funding
+from experiences.models import Donor, Experience, ExperienceCountry, Funding, Participant
 from institutions.models import Competence, Organisation, Sector
 
 AIMF_DESCRIPTION_EN = (
@@ -190,3 +190,42 @@ def make_lyon_experience(org):
     donor = Donor.objects.create(name_fr="Commission européenne", name_en="European Commission", acronym="CE")
     Funding.objects.create(experience=experience, donor=donor, amount=Decimal("600.00"))
     return experience
+
+
+def organisation(name, kind="municipality", country="FR", published=True):
+    """The city of `name` (tests/test_partnerships_page.py)."""
+    return Organisation.objects.create(
+        name_fr=f"Ville de {name}", name_en=f"City of {name}", kind=kind, country=country, published=published
+    )
+
+
+def action(owner, *members, countries=("BF",), start=2012, end=None, role="partner"):
+    """An experience of `owner` with `members` as its listed participants."""
+    experience = add_experience(
+        owner,
+        title_en=f"Action of {owner.name_en}",
+        countries=countries,
+        start_date=datetime.date(start, 3, 1),
+        end_date=datetime.date(end, 6, 30) if end else None,
+    )
+    for member in members:
+        Participant.objects.create(experience=experience, organisation=member, role=role)
+    return experience
+
+
+def make_web():
+    """Five published organisations in France and Burkina Faso and one unpublished, with actions shared
+    among them, an unlisted participant, and one organisation with no partner."""
+    lyon = organisation("Lyon", country="FR")
+    ouaga = organisation("Ouagadougou", country="BF")
+    banfora = organisation("Banfora", kind="regional", country="BF")
+    cites = organisation("Cités Unies", kind="national_association", country="FR")
+    hidden = organisation("Secret", country="FR", published=False)
+    alone = organisation("Seule", country="FR")
+    action(lyon, ouaga, banfora, countries=("BF",), start=2010, end=2013)
+    action(lyon, ouaga, countries=("BF", "CI"), start=2015)
+    action(ouaga, cites, hidden, countries=("ML",), start=2018, end=2019)
+    unlisted = action(banfora, countries=("NE",), start=2020)
+    Participant.objects.create(experience=unlisted, name="Commune de Nulle-Part", role="partner")
+    action(alone, countries=("SN",))
+    return {"lyon": lyon, "ouaga": ouaga, "banfora": banfora, "cites": cites, "hidden": hidden, "alone": alone}

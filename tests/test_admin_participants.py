@@ -11,8 +11,8 @@ from django.test import Client
 
 from experiences.models import MAX_PARTICIPANTS, Experience, Participant
 from institutions.models import Organisation
-from tests.factories import admin_url
-from tests.test_admin import add_rows, errors_of, form_data
+from tests.factories import admin_url, form_data
+from tests.test_admin import add_rows, errors_of
 
 pytestmark = pytest.mark.django_db
 

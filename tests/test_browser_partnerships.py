@@ -5,7 +5,6 @@ profile, the table scrolls inside the page on a phone, the drawing prints with i
 import re
 
 import pytest
-from test_partnerships_page import web  # noqa: F401 - the fixture: organisations that worked together
 
 from tests.test_browser import assert_no_axe_violations
 
@@ -14,13 +13,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("size", ["phone", "laptop"])
 @pytest.mark.parametrize("path", ["/en/partnerships/", "/fr/partnerships/", "/fr/partnerships/?kind=regional"])
-def test_axe_finds_no_violations_at_both_widths(open_page, live_server, web, size, path):  # noqa: F811
+def test_axe_finds_no_violations_at_both_widths(open_page, live_server, web, size, path):
     page = open_page(size, path[1:3])
     page.goto(f"{live_server.url}{path}")
     assert_no_axe_violations(page)
 
 
-def test_a_node_is_a_link_the_keyboard_reaches(open_page, live_server, web):  # noqa: F811
+def test_a_node_is_a_link_the_keyboard_reaches(open_page, live_server, web):
     page = open_page("laptop")
     page.goto(f"{live_server.url}/en/partnerships/")
     node = page.get_by_role("link", name=re.compile(r"^City of Banfora \(Regional authority\): 2 partners"))
@@ -29,7 +28,7 @@ def test_a_node_is_a_link_the_keyboard_reaches(open_page, live_server, web):  # 
     page.wait_for_url(re.compile(rf"/en/organisations/{web['banfora'].slug}/$"))
 
 
-def test_on_a_phone_the_table_scrolls_inside_the_page(open_page, live_server, web):  # noqa: F811
+def test_on_a_phone_the_table_scrolls_inside_the_page(open_page, live_server, web):
     page = open_page("phone", "fr")
     page.goto(f"{live_server.url}/fr/partnerships/")
     page_width = page.evaluate("document.documentElement.scrollWidth")
@@ -37,7 +36,7 @@ def test_on_a_phone_the_table_scrolls_inside_the_page(open_page, live_server, we
     assert page.locator(".table-scroll").evaluate("e => getComputedStyle(e).overflowX") == "auto"
 
 
-def test_the_drawing_prints_with_its_colours(open_page, live_server, web):  # noqa: F811
+def test_the_drawing_prints_with_its_colours(open_page, live_server, web):
     page = open_page("laptop", "fr")
     page.goto(f"{live_server.url}/fr/partnerships/")
     page.emulate_media(media="print")

@@ -40,7 +40,7 @@ def demo_dump(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture
 def demo_live(transactional_db, demo_dump):
-    """The demo data, committed, for the live server (the module-wide `demo` lives in a transaction); the
+    """The demo data, committed, for the live server (the shared `demo` lives in a transaction); the
     transactional test empties the database after it. loaddata bypasses the signals that keep the search
     entries and facet values, so they are rebuilt as after any bulk import (manage.py refresh_search): the
     database then holds what load_demo writes, row for row (timestamps to the millisecond, the dump's)."""

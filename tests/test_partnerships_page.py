@@ -3,14 +3,13 @@ experiences/partnerships.py computes for the organisations the search selects, i
 and listed within their bounds, exported as CSV, and no parameter makes it fail."""
 
 import csv
-import datetime
 import io
 import re
 
 import pytest
 from django.db import connection
 from django.http import QueryDict
-from factories import add_experience
+from factories import action, organisation
 
 from directory import network as network_module
 from directory.criteria import OrganisationFilter
@@ -19,44 +18,6 @@ from experiences.models import Participant
 from experiences.partnerships import partnerships
 from institutions.models import Organisation
 from tests.test_search import LABEL_QUERIES
-
-
-def organisation(name, kind="municipality", country="FR", published=True):
-    return Organisation.objects.create(
-        name_fr=f"Ville de {name}", name_en=f"City of {name}", kind=kind, country=country, published=published
-    )
-
-
-def action(owner, *members, countries=("BF",), start=2012, end=None, role="partner"):
-    experience = add_experience(
-        owner,
-        title_en=f"Action of {owner.name_en}",
-        countries=countries,
-        start_date=datetime.date(start, 3, 1),
-        end_date=datetime.date(end, 6, 30) if end else None,
-    )
-    for member in members:
-        Participant.objects.create(experience=experience, organisation=member, role=role)
-    return experience
-
-
-@pytest.fixture
-def web(db):
-    """Five published organisations in France and Burkina Faso and one unpublished, with actions shared
-    among them, an unlisted participant, and one organisation with no partner."""
-    lyon = organisation("Lyon", country="FR")
-    ouaga = organisation("Ouagadougou", country="BF")
-    banfora = organisation("Banfora", kind="regional", country="BF")
-    cites = organisation("Cités Unies", kind="national_association", country="FR")
-    hidden = organisation("Secret", country="FR", published=False)
-    alone = organisation("Seule", country="FR")
-    action(lyon, ouaga, banfora, countries=("BF",), start=2010, end=2013)
-    action(lyon, ouaga, countries=("BF", "CI"), start=2015)
-    action(ouaga, cites, hidden, countries=("ML",), start=2018, end=2019)
-    unlisted = action(banfora, countries=("NE",), start=2020)
-    Participant.objects.create(experience=unlisted, name="Commune de Nulle-Part", role="partner")
-    action(alone, countries=("SN",))
-    return {"lyon": lyon, "ouaga": ouaga, "banfora": banfora, "cites": cites, "hidden": hidden, "alone": alone}
 
 
 def page(client, lang="en", params=None):

@@ -220,7 +220,7 @@ COUNTRIES_OVERRIDE = {"XK": _("Kosovo"), "CI": _("Ivory Coast")}
 COUNTRIES_FIRST_BREAK = None
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))  # where collectstatic writes
+STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")  # where collectstatic writes
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

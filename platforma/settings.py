@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER
     "django.contrib.postgres",
     "django_countries",
     "django_filters",
@@ -143,6 +144,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms and widgets render through TEMPLATES, so templates/django/forms/ can override a widget's template.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "platforma.wsgi.application"
 

@@ -160,6 +160,10 @@ def _restore_sectors():
 def no_sectors(db):
     """An empty sector table, for tests that bring their own codes or test loading them. Deleted inside the
     test's transaction: the next test has them again."""
+    _delete_sectors()
+
+
+def _delete_sectors():
     from institutions.models import Sector, SectorCategory
 
     Sector.objects.all().delete()
@@ -199,10 +203,7 @@ def _load_demo():
 
 
 def _make_directory():
-    from institutions.models import Sector, SectorCategory
-
-    Sector.objects.all().delete()
-    SectorCategory.objects.all().delete()
+    _delete_sectors()  # it brings its own
     with refreshed_once():
         return make_directory()
 
@@ -215,13 +216,17 @@ def _make_directory():
 SHARED_DATA = {"directory": _make_directory, "demo": _load_demo}
 
 
+def module_of(item):
+    return item.nodeid.split("::")[0]
+
+
 def shared_data_for(item):
     """(module, the one SHARED_DATA name the test asks for), or None."""
     names = [name for name in SHARED_DATA if name in item.fixturenames]
     marked = item.get_closest_marker("django_db") is not None
     if len(names) != 1 or marked or "live_server" in item.fixturenames or "transactional_db" in item.fixturenames:
         return None
-    return item.nodeid.split("::")[0], names[0]
+    return module_of(item), names[0]
 
 
 class _SharedData:
@@ -235,8 +240,7 @@ class _SharedData:
             self.close()
             with self.blocker.unblock():
                 self.stack.enter_context(transaction.atomic())
-            self.key = key  # from here close() rolls back, should making the data fail
-            with self.blocker.unblock():
+                self.key = key  # from here close() rolls back, should making the data fail
                 self.value = SHARED_DATA[key[1]]()
 
     def close(self):
@@ -271,7 +275,7 @@ def pytest_runtest_teardown(item, nextitem):
 
 def _shared(request, shared, name):
     """The shared data `name` for this test: the module's copy, or made for this test alone."""
-    if shared.key == (request.node.nodeid.split("::")[0], name):
+    if shared.key == (module_of(request.node), name):
         return shared.value
     return SHARED_DATA[name]()
 
@@ -413,12 +417,12 @@ def pytest_collection_modifyitems(config, items):
     # run together, after the module's other tests.
     first = {}
     for number, item in enumerate(items):
-        first.setdefault(item.nodeid.split("::")[0], number)
+        first.setdefault(module_of(item), number)
     order = {None: 0, **{name: number + 1 for number, name in enumerate(SHARED_DATA)}}
 
     def position(item):
         shared = shared_data_for(item)
-        return first[item.nodeid.split("::")[0]], order[shared and shared[1]]
+        return first[module_of(item)], order[shared and shared[1]]
 
     items[:] = sorted(items, key=position)
     needs = {
